@@ -1,0 +1,87 @@
+/**
+ * Cluster rules: names, authentication-mode moves, update bookkeeping. Pure.
+ * Asynchronous EKS updates are modelled as records with a completion time: an update is
+ * InProgress until then and takes effect at that instant, so every replica and the in-memory
+ * index agree on the effective state by reading the clock, with no background job required.
+ */
+import { eksError, eksMessages } from '../aws/errors.js';
+import type { AuthenticationMode, ClusterRecord, UpdateRecord, UpdateStatus } from '../model/types.js';
+import { AUTHENTICATION_MODES } from '../model/types.js';
+
+const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
+
+export function validateClusterName(name: unknown): string {
+  if (typeof name !== 'string' || name.length < 1 || name.length > 100 || !CLUSTER_NAME.test(name)) {
+    throw eksError.invalidParameter(
+      'The cluster name must be 1 to 100 characters, start with a letter or digit, and contain only letters, digits, hyphens and underscores.',
+    );
+  }
+  return name;
+}
+
+export function parseAuthenticationMode(input: unknown): AuthenticationMode {
+  if (typeof input !== 'string' || !(AUTHENTICATION_MODES as readonly string[]).includes(input)) {
+    throw eksError.invalidParameter(
+      `The authentication mode ${String(input)} is not valid. Valid values are ${AUTHENTICATION_MODES.join(', ')}.`,
+    );
+  }
+  return input as AuthenticationMode;
+}
+
+const ALLOWED_MOVES: Record<AuthenticationMode, AuthenticationMode | undefined> = {
+  CONFIG_MAP: 'API_AND_CONFIG_MAP',
+  API_AND_CONFIG_MAP: 'API',
+  API: undefined,
+};
+
+/** The one-way moves CONFIG_MAP → API_AND_CONFIG_MAP → API; anything else is EKS's error. */
+export function assertModeMove(from: AuthenticationMode, to: AuthenticationMode): void {
+  if (ALLOWED_MOVES[from] !== to) throw eksError.invalidParameter(eksMessages.unsupportedModeUpdate(from, to));
+}
+
+export function updateStatus(u: UpdateRecord, now: number): UpdateStatus {
+  return now < u.completesAt ? 'InProgress' : u.finalStatus;
+}
+
+export interface EffectiveCluster {
+  status: 'CREATING' | 'ACTIVE' | 'UPDATING';
+  authenticationMode: AuthenticationMode;
+  inProgress: UpdateRecord | undefined;
+  /** Completed updates whose effect has not been written to the record yet. */
+  due: UpdateRecord[];
+}
+
+/** The cluster as a client sees it at `now`, given its stored record and updates. */
+export function effectiveCluster(c: ClusterRecord, updates: readonly UpdateRecord[], now: number): EffectiveCluster {
+  let mode = c.authenticationMode;
+  let inProgress: UpdateRecord | undefined;
+  const due: UpdateRecord[] = [];
+  for (const u of [...updates].sort((a, b) => a.completesAt - b.completesAt)) {
+    if (u.applied) continue;
+    if (now < u.completesAt) {
+      inProgress ??= u;
+      continue;
+    }
+    due.push(u);
+    if (u.finalStatus === 'Successful' && typeof u.effect.authenticationMode === 'string') {
+      mode = u.effect.authenticationMode as AuthenticationMode;
+    }
+  }
+  const status = now < c.readyAt ? 'CREATING' : inProgress ? 'UPDATING' : 'ACTIVE';
+  return { status, authenticationMode: mode, inProgress, due };
+}
+
+export function clusterArn(partition: string, region: string, accountId: string, name: string): string {
+  return `arn:${partition}:eks:${region}:${accountId}:cluster/${name}`;
+}
+
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
+  if (region.startsWith('us-isof-')) return 'aws-iso-f';
+  if (region.startsWith('eusc-')) return 'aws-eusc';
+  return 'aws';
+}

@@ -1,0 +1,342 @@
+/**
+ * Cluster operations of the EKS API over one store transaction. Validation and EKS errors live in
+ * rules.ts; serialisation to API shapes lives in eks-api.
+ */
+import { randomUUID } from 'node:crypto';
+import { eksError, eksMessages } from '../aws/errors.js';
+import { validateTags } from '../aws/tags.js';
+import type { ClusterRecord, UpdateRecord } from '../model/types.js';
+import type { Tx } from '../store/repo.js';
+import { createCreatorEntry } from '../entries/service.js';
+import type { OpContext } from './context.js';
+import { assertModeMove, clusterArn, effectiveCluster, parseAuthenticationMode, validateClusterName } from './rules.js';
+
+export const DEFAULT_KUBERNETES_VERSION = '1.32';
+export const MAX_CLUSTERS_PER_ACCOUNT = 100;
+const CLUSTER_ADMIN_POLICY = 'AmazonEKSClusterAdminPolicy';
+
+export interface ClusterView {
+  record: ClusterRecord;
+  updates: UpdateRecord[];
+}
+
+function asObject(v: unknown, what: string): Record<string, unknown> {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw eksError.invalidParameter(`${what} must be an object.`);
+  return v as Record<string, unknown>;
+}
+
+function optionalBoolean(v: unknown, what: string): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw eksError.invalidParameter(`${what} must be a boolean.`);
+  return v;
+}
+
+function stringList(v: unknown, what: string, max = 100): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || x.length > 1024) || v.length > max) {
+    throw eksError.invalidParameter(`${what} must be a list of at most ${max} strings.`);
+  }
+  return v as string[];
+}
+
+const ROLE_ARN = /^arn:[a-z-]+:iam::\d{12}:role\/[\x21-\x7e]{1,576}$/;
+
+/** Short deterministic hex ids derived from the cluster id (vpc-…, sg-…) so Describe is stable. */
+function derivedId(prefix: string, clusterId: string, salt: string): string {
+  let h = 2166136261;
+  for (const ch of clusterId + salt) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return `${prefix}-${h.toString(16).padStart(8, '0')}${clusterId.replace(/-/g, '').slice(0, 9)}`;
+}
+
+export async function createCluster(ctx: OpContext, body: Record<string, unknown>): Promise<{ view: ClusterView; creatorEntry: boolean }> {
+  const name = validateClusterName(body.name);
+  if (typeof body.roleArn !== 'string' || !ROLE_ARN.test(body.roleArn)) {
+    throw eksError.invalidParameter('roleArn must be the ARN of an IAM role (arn:aws:iam::<account>:role/<name>).');
+  }
+  const vpcIn = asObject(body.resourcesVpcConfig, 'resourcesVpcConfig');
+  if (body.resourcesVpcConfig === undefined) throw eksError.invalidParameter('resourcesVpcConfig is required.');
+  const version = body.version === undefined || body.version === null ? DEFAULT_KUBERNETES_VERSION : body.version;
+  if (typeof version !== 'string' || !/^1\.\d{1,2}$/.test(version)) throw eksError.invalidParameter(`Unsupported Kubernetes version ${String(version)}.`);
+  const access = asObject(body.accessConfig, 'accessConfig');
+  const mode = access.authenticationMode === undefined ? 'CONFIG_MAP' : parseAuthenticationMode(access.authenticationMode);
+  const bootstrap = optionalBoolean(access.bootstrapClusterCreatorAdminPermissions, 'accessConfig.bootstrapClusterCreatorAdminPermissions') ?? true;
+  if (mode === 'CONFIG_MAP' && !bootstrap) throw eksError.invalidParameter(eksMessages.bootstrapRequiredForConfigMap);
+  const tags = validateTags(body.tags, eksError.invalidParameter);
+  const logging = asObject(body.logging, 'logging');
+  const knc = asObject(body.kubernetesNetworkConfig, 'kubernetesNetworkConfig');
+  const upgrade = asObject(body.upgradePolicy, 'upgradePolicy');
+  const deletionProtection = optionalBoolean(body.deletionProtection, 'deletionProtection') ?? false;
+
+  const existing = await ctx.tx.getCluster(name);
+  if (existing) throw eksError.inUse(`Cluster already exists with name: ${name}`, { clusterName: name });
+  if ((await ctx.tx.countClusters(ctx.caller.accountId)) >= MAX_CLUSTERS_PER_ACCOUNT) {
+    throw eksError.limitExceeded(`Cluster limit exceeded for account ${ctx.caller.accountId}: ${MAX_CLUSTERS_PER_ACCOUNT} clusters.`);
+  }
+
+  const id = randomUUID();
+  const spec: Record<string, unknown> = {
+    resourcesVpcConfig: {
+      subnetIds: stringList(vpcIn.subnetIds, 'resourcesVpcConfig.subnetIds'),
+      securityGroupIds: stringList(vpcIn.securityGroupIds, 'resourcesVpcConfig.securityGroupIds'),
+      clusterSecurityGroupId: derivedId('sg', id, 'sg'),
+      vpcId: derivedId('vpc', id, 'vpc'),
+      endpointPublicAccess: optionalBoolean(vpcIn.endpointPublicAccess, 'resourcesVpcConfig.endpointPublicAccess') ?? true,
+      endpointPrivateAccess: optionalBoolean(vpcIn.endpointPrivateAccess, 'resourcesVpcConfig.endpointPrivateAccess') ?? false,
+      publicAccessCidrs: vpcIn.publicAccessCidrs === undefined ? ['0.0.0.0/0'] : stringList(vpcIn.publicAccessCidrs, 'resourcesVpcConfig.publicAccessCidrs'),
+    },
+    kubernetesNetworkConfig: {
+      serviceIpv4Cidr: typeof knc.serviceIpv4Cidr === 'string' ? knc.serviceIpv4Cidr : '10.100.0.0/16',
+      ipFamily: knc.ipFamily === 'ipv6' ? 'ipv6' : 'ipv4',
+      elasticLoadBalancing: { enabled: false },
+    },
+    logging: Object.keys(logging).length
+      ? logging
+      : { clusterLogging: [{ types: ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'], enabled: false }] },
+    upgradePolicy: { supportType: upgrade.supportType === 'STANDARD' ? 'STANDARD' : 'EXTENDED' },
+    deletionProtection,
+  };
+  const record: ClusterRecord = {
+    name,
+    id,
+    accountId: ctx.caller.accountId,
+    region: ctx.region,
+    arn: clusterArn(ctx.partition, ctx.region, ctx.caller.accountId, name),
+    createdAt: ctx.now,
+    readyAt: ctx.now + ctx.clusterCreateDurationMs,
+    version,
+    platformVersion: 'eks.1',
+    roleArn: body.roleArn,
+    spec,
+    tags,
+    ...(typeof body.clientRequestToken === 'string' ? { clientRequestToken: body.clientRequestToken } : {}),
+    authenticationMode: mode,
+    bootstrapClusterCreatorAdminPermissions: bootstrap,
+    creator: {
+      arn: ctx.caller.arn,
+      principalArn: ctx.caller.principalArn,
+      principalId: ctx.caller.principalId,
+      accountId: ctx.caller.accountId,
+    },
+    hiddenCreatorAdmin: mode === 'CONFIG_MAP',
+    settings: { lockoutProtection: true },
+  };
+  await ctx.tx.insertCluster(record);
+  let creatorEntry = false;
+  if (bootstrap && mode !== 'CONFIG_MAP') {
+    await grantCreatorAdmin(ctx, record);
+    creatorEntry = true;
+  }
+  ctx.audit.clusterName = name;
+  ctx.audit.resource = record.arn;
+  ctx.audit.after = { authenticationMode: mode, bootstrapClusterCreatorAdminPermissions: bootstrap, creator: record.creator.principalArn };
+  return { view: { record, updates: [] }, creatorEntry };
+}
+
+/**
+ * The cluster creator's admin access entry: STANDARD + AmazonEKSClusterAdminPolicy at cluster scope,
+ * for the IAM principal behind the caller (the role, with its path, for an assumed-role session).
+ */
+async function grantCreatorAdmin(ctx: OpContext, cluster: ClusterRecord): Promise<void> {
+  await createCreatorEntry(ctx, cluster, `arn:${ctx.partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`);
+}
+
+export async function loadCluster(tx: Tx, name: unknown, opts: { forUpdate?: boolean } = {}): Promise<ClusterView> {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 100) throw eksError.notFound(eksMessages.clusterNotFound(String(name)));
+  const record = await tx.getCluster(name, opts);
+  if (!record) throw eksError.notFound(eksMessages.clusterNotFound(name), { clusterName: name });
+  return { record, updates: await tx.listUpdates(name) };
+}
+
+/** A caller sees only its own account's clusters (EKS clusters are per account). */
+export function assertVisible(ctx: { caller: { accountId: string } }, view: ClusterView): void {
+  if (view.record.accountId !== ctx.caller.accountId) {
+    throw eksError.notFound(eksMessages.clusterNotFound(view.record.name), { clusterName: view.record.name });
+  }
+}
+
+/**
+ * Loads a cluster for a write: locks it (PostgreSQL) and first writes the effect of any update that
+ * has completed, so validation sees the cluster as clients see it.
+ */
+export async function loadClusterForWrite(ctx: OpContext, name: unknown): Promise<ClusterView> {
+  const view = await loadCluster(ctx.tx, name, { forUpdate: true });
+  assertVisible(ctx, view);
+  await settleUpdates(ctx, view);
+  return view;
+}
+
+/** Writes the effects of completed updates. Idempotent; any replica may do it. */
+export async function settleUpdates(ctx: OpContext, view: ClusterView): Promise<void> {
+  const eff = effectiveCluster(view.record, view.updates, ctx.now);
+  for (const u of eff.due) {
+    if (u.finalStatus === 'Successful') await applyUpdateEffect(ctx, view.record, u);
+    u.applied = true;
+    await ctx.tx.saveUpdate(u);
+  }
+  if (eff.due.length) await ctx.tx.updateCluster(view.record);
+}
+
+async function applyUpdateEffect(ctx: OpContext, c: ClusterRecord, u: UpdateRecord): Promise<void> {
+  const effect = u.effect;
+  if (typeof effect.authenticationMode === 'string') {
+    const from = c.authenticationMode;
+    c.authenticationMode = effect.authenticationMode as ClusterRecord['authenticationMode'];
+    // Enabling access entries turns the hidden CONFIG_MAP creator grant into a visible entry,
+    // as EKS does ("an access entry that reflects pre-existing permissions").
+    if (from === 'CONFIG_MAP' && c.hiddenCreatorAdmin) {
+      await createCreatorEntry({ ...ctx, now: u.completesAt }, c, `arn:${ctx.partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`);
+      c.hiddenCreatorAdmin = false;
+    }
+  }
+  if (effect.spec && typeof effect.spec === 'object') {
+    c.spec = { ...c.spec, ...(effect.spec as Record<string, unknown>) };
+  }
+}
+
+export async function deleteCluster(ctx: OpContext, name: unknown): Promise<ClusterView> {
+  const view = await loadClusterForWrite(ctx, name);
+  if (view.record.spec.deletionProtection === true) {
+    throw eksError.invalidRequest(`Cannot delete cluster ${view.record.name} because deletion protection is enabled.`);
+  }
+  await ctx.tx.deleteCluster(view.record.name);
+  ctx.audit.clusterName = view.record.name;
+  ctx.audit.resource = view.record.arn;
+  ctx.audit.before = { authenticationMode: view.record.authenticationMode };
+  return view;
+}
+
+const UPDATE_KINDS = ['accessConfig', 'logging', 'resourcesVpcConfig', 'upgradePolicy', 'deletionProtection'] as const;
+const UNSUPPORTED_KINDS = [
+  'zonalShiftConfig',
+  'computeConfig',
+  'kubernetesNetworkConfig',
+  'storageConfig',
+  'remoteNetworkConfig',
+  'controlPlaneScalingConfig',
+] as const;
+
+export async function updateClusterConfig(ctx: OpContext, name: unknown, body: Record<string, unknown>): Promise<UpdateRecord> {
+  const view = await loadClusterForWrite(ctx, name);
+  const c = view.record;
+  const present = UPDATE_KINDS.filter((k) => body[k] !== undefined && body[k] !== null);
+  const unsupported = UNSUPPORTED_KINDS.filter((k) => body[k] !== undefined && body[k] !== null);
+  if (present.length + unsupported.length > 1) throw eksError.invalidParameter('Only one type of update can be allowed.');
+  if (unsupported.length) throw eksError.invalidParameter(`Entryway does not manage ${unsupported[0]}; only ${UPDATE_KINDS.join(', ')} updates are supported.`);
+  const kind = present[0];
+  if (!kind) throw eksError.invalidParameter('No changes needed: the request contains no update.');
+
+  let type: string;
+  let params: { type: string; value: string }[];
+  let effect: Record<string, unknown>;
+  switch (kind) {
+    case 'accessConfig': {
+      const ac = asObject(body.accessConfig, 'accessConfig');
+      if (ac.bootstrapClusterCreatorAdminPermissions !== undefined) {
+        throw eksError.invalidParameter('bootstrapClusterCreatorAdminPermissions can only be set when the cluster is created.');
+      }
+      if (ac.authenticationMode === undefined) throw eksError.invalidParameter('No changes needed: accessConfig contains no authenticationMode.');
+      const to = parseAuthenticationMode(ac.authenticationMode);
+      type = 'AccessConfigUpdate';
+      const eff = effectiveCluster(c, view.updates, ctx.now);
+      if (eff.inProgress) throw eksError.inUse(eksMessages.updateInProgress(type, c.name, eff.inProgress.id), { clusterName: c.name });
+      assertModeMove(eff.authenticationMode, to);
+      params = [{ type: 'AuthenticationMode', value: to }];
+      effect = { authenticationMode: to };
+      break;
+    }
+    case 'logging': {
+      const lg = asObject(body.logging, 'logging');
+      type = 'LoggingUpdate';
+      params = [{ type: 'ClusterLogging', value: JSON.stringify(lg) }];
+      effect = { spec: { logging: lg } };
+      break;
+    }
+    case 'resourcesVpcConfig': {
+      const vpc = asObject(body.resourcesVpcConfig, 'resourcesVpcConfig');
+      const cur = (c.spec.resourcesVpcConfig ?? {}) as Record<string, unknown>;
+      const next = { ...cur };
+      params = [];
+      for (const [k, ptype] of [
+        ['endpointPublicAccess', 'EndpointPublicAccess'],
+        ['endpointPrivateAccess', 'EndpointPrivateAccess'],
+      ] as const) {
+        const b = optionalBoolean(vpc[k], `resourcesVpcConfig.${k}`);
+        if (b !== undefined) (next[k] = b, params.push({ type: ptype, value: String(b) }));
+      }
+      if (vpc.publicAccessCidrs !== undefined) {
+        next.publicAccessCidrs = stringList(vpc.publicAccessCidrs, 'resourcesVpcConfig.publicAccessCidrs');
+        params.push({ type: 'PublicAccessCidrs', value: JSON.stringify(next.publicAccessCidrs) });
+      }
+      for (const [k, ptype] of [
+        ['subnetIds', 'Subnets'],
+        ['securityGroupIds', 'SecurityGroups'],
+      ] as const) {
+        if (vpc[k] !== undefined) (next[k] = stringList(vpc[k], `resourcesVpcConfig.${k}`), params.push({ type: ptype, value: JSON.stringify(next[k]) }));
+      }
+      if (!params.length) throw eksError.invalidParameter('No changes needed: resourcesVpcConfig contains no change.');
+      type = params.some((p) => p.type === 'Subnets' || p.type === 'SecurityGroups') ? 'VpcConfigUpdate' : 'EndpointAccessUpdate';
+      effect = { spec: { resourcesVpcConfig: next } };
+      break;
+    }
+    case 'upgradePolicy': {
+      const up = asObject(body.upgradePolicy, 'upgradePolicy');
+      if (up.supportType !== 'STANDARD' && up.supportType !== 'EXTENDED') throw eksError.invalidParameter('upgradePolicy.supportType must be STANDARD or EXTENDED.');
+      type = 'UpgradePolicyUpdate';
+      params = [{ type: 'UpgradePolicy', value: String(up.supportType) }];
+      effect = { spec: { upgradePolicy: { supportType: up.supportType } } };
+      break;
+    }
+    case 'deletionProtection': {
+      const dp = optionalBoolean(body.deletionProtection, 'deletionProtection') as boolean;
+      type = 'DeletionProtectionUpdate';
+      params = [{ type: 'DeletionProtection', value: String(dp) }];
+      effect = { spec: { deletionProtection: dp } };
+      break;
+    }
+  }
+  const eff = effectiveCluster(c, view.updates, ctx.now);
+  if (eff.inProgress) throw eksError.inUse(eksMessages.updateInProgress(type, c.name, eff.inProgress.id), { clusterName: c.name });
+  const update = await startUpdate(ctx, c, type, params, effect);
+  ctx.audit.clusterName = c.name;
+  ctx.audit.resource = c.arn;
+  ctx.audit.before = kind === 'accessConfig' ? { authenticationMode: eff.authenticationMode } : { [kind]: c.spec[kind] };
+  ctx.audit.after = kind === 'accessConfig' ? { authenticationMode: effect.authenticationMode, updateId: update.id } : { update: update.id, params };
+  return update;
+}
+
+/** Records an asynchronous update that completes after the configured duration. */
+export async function startUpdate(
+  ctx: OpContext,
+  c: ClusterRecord,
+  type: string,
+  params: { type: string; value: string }[],
+  effect: Record<string, unknown>,
+): Promise<UpdateRecord> {
+  const update: UpdateRecord = {
+    id: randomUUID(),
+    clusterName: c.name,
+    type,
+    params,
+    createdAt: ctx.now,
+    completesAt: ctx.now + ctx.updateDurationMs,
+    finalStatus: 'Successful',
+    applied: false,
+    errors: [],
+    effect,
+  };
+  await ctx.tx.insertUpdate(update);
+  if (ctx.updateDurationMs <= 0) {
+    // Completes at once: write the effect in the same transaction.
+    const view = { record: c, updates: [update] };
+    await settleUpdates(ctx, view);
+  }
+  return update;
+}
+
+export async function tagCluster(ctx: OpContext, c: ClusterRecord, tags: Record<string, string>): Promise<void> {
+  const merged = { ...c.tags, ...tags };
+  if (Object.keys(merged).length > 50) throw eksError.badRequest('A resource can have at most 50 tags.');
+  c.tags = merged;
+  await ctx.tx.updateCluster(c);
+}

@@ -1,0 +1,564 @@
+/**
+ * The EKS-compatible API (rest-json, SigV4 service `eks`): routes, request parsing, authorization,
+ * idempotency, audit, and AWS-style errors. Operations themselves live in clusters/ and entries/.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AwsError, eksError } from '../aws/errors.js';
+import { validateTagKeys, validateTags } from '../aws/tags.js';
+import type { AuditNote, OpContext } from '../clusters/context.js';
+import { effectiveCluster } from '../clusters/rules.js';
+import type { ClusterView } from '../clusters/service.js';
+import {
+  assertVisible,
+  createCluster,
+  deleteCluster,
+  loadCluster,
+  settleUpdates,
+  tagCluster,
+  updateClusterConfig,
+} from '../clusters/service.js';
+import {
+  associateAccessPolicy,
+  createAccessEntry,
+  deleteAccessEntry,
+  describeAccessEntry,
+  disassociateAccessPolicy,
+  loadClusterWithEntries,
+  updateAccessEntry,
+} from '../entries/service.js';
+import type { AuditEvent, Caller } from '../model/types.js';
+import { listAccessPolicies } from '../policy/catalogue.js';
+import type { Tx } from '../store/repo.js';
+import type { Store } from '../store/store.js';
+import { StoreConflictError } from '../store/sql.js';
+import type { RawRequest } from '../server/http.js';
+import { rawRequestOf } from '../server/http.js';
+import { decodeNextToken, page, parseMaxResults } from './pagination.js';
+import type { ClusterEndpoint } from './shapes.js';
+import { accessEntryShape, associatedPolicyShape, clusterShape, updateShape } from './shapes.js';
+
+export interface AuthorizationRequest {
+  action: string;
+  resource: string;
+  context?: Record<string, string | string[]>;
+}
+
+export interface EksApiOptions {
+  store: Store;
+  region: string;
+  partition: string;
+  now: () => number;
+  updateDurationMs: number;
+  clusterCreateDurationMs: number;
+  /** SigV4 authentication; throws an AwsError in rest-json terms. */
+  authenticate: (raw: RawRequest) => Promise<{ caller: Caller; service: string }>;
+  /** IAM policy evaluation; throws AccessDeniedException. */
+  authorize: (tx: Tx, caller: Caller, req: AuthorizationRequest) => Promise<void>;
+  endpointFor: (clusterName: string) => ClusterEndpoint;
+  /** Persists an audit event (inside the operation's transaction when `tx` is given). */
+  audit: (event: AuditEvent, tx?: Tx) => Promise<void>;
+}
+
+type Kind = 'read' | 'write';
+
+interface Call {
+  req: FastifyRequest;
+  params: Record<string, string>;
+  query: Record<string, string | string[]>;
+  body: Record<string, unknown>;
+  caller: Caller;
+  ctx: OpContext;
+}
+
+interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: string;
+  operation: string;
+  kind: Kind;
+  /** The IAM resource the call is authorized against. */
+  resource: (call: Omit<Call, 'ctx'>, o: EksApiOptions) => string;
+  context?: (call: Omit<Call, 'ctx'>) => Record<string, string | string[]>;
+  /** The clientRequestToken makes this call idempotent. */
+  idempotent?: boolean;
+  run: (call: Call, o: EksApiOptions) => Promise<Record<string, unknown>>;
+}
+
+const clusterArnOf = (c: { caller: Caller; params: Record<string, string> }, o: EksApiOptions) =>
+  `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:cluster/${c.params.name ?? '*'}`;
+
+function accessEntryResource(c: { caller: Caller; params: Record<string, string> }, o: EksApiOptions): string {
+  // access-entry/<cluster>/<role|user>/<account>/<name>/<uuid>: the UUID is not known before the
+  // lookup, so policies are written against access-entry/<cluster>/* as AWS documents.
+  const m = /^arn:[^:]+:iam::(\d{12}):(user|role)\/(?:.*\/)?([^/]+)$/.exec(c.params.principalArn ?? '');
+  const tail = m ? `${m[2]}/${m[1]}/${m[3]}/*` : '*';
+  return `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:access-entry/${c.params.name ?? '*'}/${tail}`;
+}
+
+function queryString(q: Record<string, string | string[]>, key: string): string | undefined {
+  const v = q[key];
+  if (Array.isArray(v)) throw eksError.invalidParameter(`${key} may be given only once.`);
+  return v;
+}
+
+/** Read path: completed-but-unwritten updates (e.g. the creator entry of a mode move) are written first. */
+async function readView(call: Call, o: EksApiOptions): Promise<ClusterView> {
+  const view = await loadCluster(call.ctx.tx, call.params.name);
+  assertVisible(call.ctx, view);
+  if (effectiveCluster(view.record, view.updates, call.ctx.now).due.length) {
+    await o.store.transaction(async (tx) => {
+      const fresh = await loadCluster(tx, view.record.name, { forUpdate: true });
+      await settleUpdates({ ...call.ctx, tx }, fresh);
+    });
+    return loadCluster(call.ctx.tx, call.params.name);
+  }
+  return view;
+}
+
+const ROUTES: Route[] = [
+  {
+    method: 'POST',
+    url: '/clusters',
+    operation: 'CreateCluster',
+    kind: 'write',
+    idempotent: true,
+    resource: (c, o) => `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:cluster/${typeof c.body.name === 'string' ? c.body.name : '*'}`,
+    context: (c) => {
+      const ac = (c.body.accessConfig ?? {}) as Record<string, unknown>;
+      return {
+        'eks:authenticationMode': String(ac.authenticationMode ?? 'CONFIG_MAP'),
+        'eks:bootstrapClusterCreatorAdminPermissions': String(ac.bootstrapClusterCreatorAdminPermissions ?? true),
+      };
+    },
+    run: async (c, o) => {
+      const { view } = await createCluster(c.ctx, c.body);
+      return { cluster: clusterShape(view.record, view.updates, c.ctx.now, o.endpointFor(view.record.name), 'CREATING') };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/clusters',
+    operation: 'ListClusters',
+    kind: 'read',
+    resource: (c, o) => `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:cluster/*`,
+    run: async (c) => {
+      const limit = parseMaxResults(queryString(c.query, 'maxResults'));
+      const after = decodeNextToken('clusters', queryString(c.query, 'nextToken'));
+      const names = await c.ctx.tx.listClusterNames(c.caller.accountId, after, limit + 1);
+      const p = page(names, limit, (n) => n, 'clusters');
+      return { clusters: p.items, ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/clusters/:name',
+    operation: 'DescribeCluster',
+    kind: 'read',
+    resource: clusterArnOf,
+    run: async (c, o) => {
+      const view = await readView(c, o);
+      return { cluster: clusterShape(view.record, view.updates, c.ctx.now, o.endpointFor(view.record.name)) };
+    },
+  },
+  {
+    method: 'DELETE',
+    url: '/clusters/:name',
+    operation: 'DeleteCluster',
+    kind: 'write',
+    resource: clusterArnOf,
+    run: async (c, o) => {
+      const view = await deleteCluster(c.ctx, c.params.name);
+      return { cluster: clusterShape(view.record, view.updates, c.ctx.now, o.endpointFor(view.record.name), 'DELETING') };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/clusters/:name/update-config',
+    operation: 'UpdateClusterConfig',
+    kind: 'write',
+    idempotent: true,
+    resource: clusterArnOf,
+    context: (c): Record<string, string> => {
+      const ac = (c.body.accessConfig ?? {}) as Record<string, unknown>;
+      return ac.authenticationMode === undefined ? {} : { 'eks:authenticationMode': String(ac.authenticationMode) };
+    },
+    run: async (c) => ({ update: updateShape(await updateClusterConfig(c.ctx, c.params.name, c.body), c.ctx.now) }),
+  },
+  {
+    method: 'GET',
+    url: '/clusters/:name/updates',
+    operation: 'ListUpdates',
+    kind: 'read',
+    resource: clusterArnOf,
+    run: async (c, o) => {
+      for (const k of ['nodegroupName', 'addonName', 'capabilityName']) {
+        if (queryString(c.query, k) !== undefined) throw eksError.notFound(`Entryway manages no ${k.replace('Name', '')}s.`);
+      }
+      const limit = parseMaxResults(queryString(c.query, 'maxResults'));
+      const after = decodeNextToken(`updates/${c.params.name}`, queryString(c.query, 'nextToken'));
+      const view = await readView(c, o);
+      // Keyset on "createdAt:id" so concurrent inserts never shift pages.
+      const keyed = view.updates.map((u) => ({ u, k: `${String(u.createdAt).padStart(15, '0')}:${u.id}` })).filter((x) => after === undefined || x.k > after);
+      const p = page(keyed, limit, (x) => x.k, `updates/${c.params.name}`);
+      return { updateIds: p.items.map((x) => x.u.id), ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/clusters/:name/updates/:updateId',
+    operation: 'DescribeUpdate',
+    kind: 'read',
+    resource: clusterArnOf,
+    run: async (c, o) => {
+      const view = await readView(c, o);
+      const u = view.updates.find((x) => x.id === c.params.updateId);
+      if (!u) throw eksError.notFound(`No update found for ID: ${String(c.params.updateId).slice(0, 128)}.`, { clusterName: view.record.name });
+      return { update: updateShape(u, c.ctx.now) };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/tags/:resourceArn',
+    operation: 'TagResource',
+    kind: 'write',
+    resource: (c) => c.params.resourceArn ?? '*',
+    run: async (c) => {
+      const tags = validateTags(c.body.tags, eksError.badRequest);
+      await withTaggable(c, async (t) => t.set({ ...t.tags, ...tags }));
+      return {};
+    },
+  },
+  {
+    method: 'DELETE',
+    url: '/tags/:resourceArn',
+    operation: 'UntagResource',
+    kind: 'write',
+    resource: (c) => c.params.resourceArn ?? '*',
+    run: async (c) => {
+      const keys = validateTagKeys(c.query.tagKeys, eksError.badRequest);
+      await withTaggable(c, async (t) => t.set(Object.fromEntries(Object.entries(t.tags).filter(([k]) => !keys.includes(k)))));
+      return {};
+    },
+  },
+  {
+    method: 'GET',
+    url: '/tags/:resourceArn',
+    operation: 'ListTagsForResource',
+    kind: 'read',
+    resource: (c) => c.params.resourceArn ?? '*',
+    run: async (c) => {
+      let tags: Record<string, string> = {};
+      await withTaggable(c, async (t) => {
+        tags = t.tags;
+      });
+      return { tags };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/clusters/:name/access-entries',
+    operation: 'CreateAccessEntry',
+    kind: 'write',
+    idempotent: true,
+    resource: (c, o) => accessEntryResource({ caller: c.caller, params: { ...c.params, principalArn: String(c.body.principalArn ?? '') } }, o),
+    context: (c) => ({
+      'eks:principalArn': String(c.body.principalArn ?? ''),
+      'eks:accessEntryType': String(c.body.type ?? 'STANDARD'),
+      ...(typeof c.body.username === 'string' ? { 'eks:username': c.body.username } : {}),
+      ...(Array.isArray(c.body.kubernetesGroups) ? { 'eks:kubernetesGroups': c.body.kubernetesGroups.map(String) } : {}),
+    }),
+    run: async (c) => ({ accessEntry: accessEntryShape(await createAccessEntry(c.ctx, c.params.name, c.body)) }),
+  },
+  {
+    method: 'GET',
+    url: '/clusters/:name/access-entries',
+    operation: 'ListAccessEntries',
+    kind: 'read',
+    resource: clusterArnOf,
+    run: async (c, o) => {
+      const limit = parseMaxResults(queryString(c.query, 'maxResults'));
+      const policy = queryString(c.query, 'associatedPolicyArn');
+      const list = `entries/${c.params.name}/${policy ?? ''}`;
+      const after = decodeNextToken(list, queryString(c.query, 'nextToken'));
+      await readView(c, o);
+      const view = await loadClusterWithEntries(c.ctx, c.params.name);
+      const arns = await c.ctx.tx.listEntryArns(view.record.name, { after, limit: limit + 1, ...(policy ? { associatedPolicyArn: policy } : {}) });
+      const p = page(arns, limit, (a) => a, list);
+      return { accessEntries: p.items, ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/clusters/:name/access-entries/:principalArn',
+    operation: 'DescribeAccessEntry',
+    kind: 'read',
+    resource: accessEntryResource,
+    run: async (c, o) => {
+      await readView(c, o);
+      return { accessEntry: accessEntryShape(await describeAccessEntry(c.ctx, c.params.name, c.params.principalArn)) };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/clusters/:name/access-entries/:principalArn',
+    operation: 'UpdateAccessEntry',
+    kind: 'write',
+    idempotent: true,
+    resource: accessEntryResource,
+    context: (c) => ({
+      'eks:principalArn': String(c.params.principalArn ?? ''),
+      ...(typeof c.body.username === 'string' ? { 'eks:username': c.body.username } : {}),
+      ...(Array.isArray(c.body.kubernetesGroups) ? { 'eks:kubernetesGroups': c.body.kubernetesGroups.map(String) } : {}),
+    }),
+    run: async (c) => ({ accessEntry: accessEntryShape(await updateAccessEntry(c.ctx, c.params.name, c.params.principalArn, c.body)) }),
+  },
+  {
+    method: 'DELETE',
+    url: '/clusters/:name/access-entries/:principalArn',
+    operation: 'DeleteAccessEntry',
+    kind: 'write',
+    resource: accessEntryResource,
+    context: (c) => ({ 'eks:principalArn': String(c.params.principalArn ?? '') }),
+    run: async (c) => {
+      await deleteAccessEntry(c.ctx, c.params.name, c.params.principalArn);
+      return {};
+    },
+  },
+  {
+    method: 'POST',
+    url: '/clusters/:name/access-entries/:principalArn/access-policies',
+    operation: 'AssociateAccessPolicy',
+    kind: 'write',
+    resource: accessEntryResource,
+    context: (c) => {
+      const scope = (c.body.accessScope ?? {}) as Record<string, unknown>;
+      return {
+        'eks:principalArn': String(c.params.principalArn ?? ''),
+        'eks:policyArn': String(c.body.policyArn ?? ''),
+        'eks:accessScope': String(scope.type ?? ''),
+        ...(Array.isArray(scope.namespaces) ? { 'eks:namespaces': scope.namespaces.map(String) } : {}),
+      };
+    },
+    run: async (c) => {
+      const { entry, association } = await associateAccessPolicy(c.ctx, c.params.name, c.params.principalArn, c.body);
+      return { clusterName: entry.clusterName, principalArn: entry.principalArn, associatedAccessPolicy: associatedPolicyShape(association) };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/clusters/:name/access-entries/:principalArn/access-policies',
+    operation: 'ListAssociatedAccessPolicies',
+    kind: 'read',
+    resource: accessEntryResource,
+    run: async (c, o) => {
+      const limit = parseMaxResults(queryString(c.query, 'maxResults'));
+      const list = `associations/${c.params.name}/${c.params.principalArn}`;
+      const after = decodeNextToken(list, queryString(c.query, 'nextToken'));
+      await readView(c, o);
+      const entry = await describeAccessEntry(c.ctx, c.params.name, c.params.principalArn);
+      const rows = await c.ctx.tx.listAssociations(entry.clusterName, entry.principalArn, { after, limit: limit + 1 });
+      const p = page(rows, limit, (a) => a.policyArn, list);
+      return {
+        clusterName: entry.clusterName,
+        principalArn: entry.principalArn,
+        associatedAccessPolicies: p.items.map(associatedPolicyShape),
+        ...(p.nextToken ? { nextToken: p.nextToken } : {}),
+      };
+    },
+  },
+  {
+    method: 'DELETE',
+    url: '/clusters/:name/access-entries/:principalArn/access-policies/:policyArn',
+    operation: 'DisassociateAccessPolicy',
+    kind: 'write',
+    resource: accessEntryResource,
+    context: (c) => ({ 'eks:principalArn': String(c.params.principalArn ?? ''), 'eks:policyArn': String(c.params.policyArn ?? '') }),
+    run: async (c) => {
+      await disassociateAccessPolicy(c.ctx, c.params.name, c.params.principalArn, c.params.policyArn);
+      return {};
+    },
+  },
+  {
+    method: 'GET',
+    url: '/access-policies',
+    operation: 'ListAccessPolicies',
+    kind: 'read',
+    resource: () => '*',
+    run: async (c) => {
+      const limit = parseMaxResults(queryString(c.query, 'maxResults'));
+      const after = decodeNextToken('access-policies', queryString(c.query, 'nextToken'));
+      const all = listAccessPolicies().filter((p) => after === undefined || p.name > after);
+      const p = page(all, limit, (x) => x.name, 'access-policies');
+      return { accessPolicies: p.items.map((x) => ({ name: x.name, arn: x.arn })), ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
+    },
+  },
+];
+
+/** Tag operations accept cluster and access-entry ARNs (the taggable resources Entryway holds). */
+async function withTaggable(c: Call, fn: (t: { tags: Record<string, string>; set: (tags: Record<string, string>) => Promise<void> }) => Promise<void>): Promise<void> {
+  const arn = c.params.resourceArn ?? '';
+  const m = /^arn:[^:]+:eks:[^:]+:(\d{12}):(cluster|access-entry)\/([^/]+)(?:\/(role|user)\/(\d{12})\/([^/]+)\/([0-9a-f-]+))?$/.exec(arn);
+  const notFound = () => eksError.tagNotFound(`Resource ${arn.slice(0, 300)} not found.`);
+  if (!m) throw eksError.badRequest(`The resource ARN ${arn.slice(0, 300)} is not a valid Amazon EKS resource ARN.`);
+  const [, account, kind, clusterName] = m as unknown as [string, string, string, string];
+  if (account !== c.caller.accountId) throw notFound();
+  const cluster = await c.ctx.tx.getCluster(clusterName, { forUpdate: true });
+  if (!cluster || cluster.accountId !== c.caller.accountId) throw notFound();
+  c.ctx.audit.clusterName = clusterName;
+  c.ctx.audit.resource = arn;
+  if (kind === 'cluster') {
+    if (cluster.arn !== arn) throw notFound();
+    await fn({
+      tags: cluster.tags,
+      set: async (tags) => {
+        c.ctx.audit.before = { tags: cluster.tags };
+        c.ctx.audit.after = { tags };
+        if (Object.keys(tags).length > 50) throw eksError.badRequest('A resource can have at most 50 tags.');
+        await tagCluster(c.ctx, { ...cluster, tags: {} }, tags);
+      },
+    });
+    return;
+  }
+  const entries = await c.ctx.tx.listEntries(clusterName);
+  const entry = entries.find((e) => e.accessEntryArn === arn);
+  if (!entry) throw notFound();
+  await fn({
+    tags: entry.tags,
+    set: async (tags) => {
+      if (Object.keys(tags).length > 50) throw eksError.badRequest('A resource can have at most 50 tags.');
+      c.ctx.audit.before = { tags: entry.tags };
+      c.ctx.audit.after = { tags };
+      await c.ctx.tx.updateEntry({ ...entry, tags });
+    },
+  });
+}
+
+function sendError(reply: FastifyReply, e: AwsError): void {
+  reply.code(e.status).header('x-amzn-errortype', e.code).header('content-type', 'application/json');
+  for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+  void reply.send(JSON.stringify({ message: e.message, ...e.fields }));
+}
+
+/** Turns anything thrown into a client-facing AwsError; unknown failures become ServerException. */
+export function toAwsError(e: unknown, log?: FastifyRequest['log']): AwsError {
+  if (e instanceof AwsError) return e;
+  if (e instanceof StoreConflictError) return eksError.inUse('The resource was changed by a concurrent request; retry the call.');
+  log?.error({ err: e }, 'unhandled error in EKS API');
+  return eksError.server('Entryway hit an internal error. The request was not applied.');
+}
+
+function parseJsonBody(raw: Buffer): Record<string, unknown> {
+  if (raw.length === 0) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new AwsError('SerializationException', 400, 'The request body is not valid JSON.');
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new AwsError('SerializationException', 400, 'The request body must be a JSON object.');
+  return v as Record<string, unknown>;
+}
+
+function parseQuery(rawQuery: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of new URLSearchParams(rawQuery)) {
+    const cur = out[k];
+    out[k] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [cur, v];
+  }
+  return out;
+}
+
+function requestHash(op: string, params: Record<string, string>, body: Record<string, unknown>): string {
+  const { clientRequestToken: _t, ...rest } = body;
+  return createHash('sha256').update(JSON.stringify([op, params, rest])).digest('hex');
+}
+
+export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Promise<void> {
+  for (const route of ROUTES) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: async (req, reply) => {
+        const started = o.now();
+        const audit: AuditNote = { clusterName: null, resource: null };
+        let caller: Caller | undefined;
+        try {
+          const raw = rawRequestOf(req);
+          const auth = await o.authenticate(raw);
+          caller = auth.caller;
+          if (auth.service !== 'eks') throw new AwsError('InvalidSignatureException', 403, `Credential should be scoped to correct service: 'eks'.`);
+          const body = route.method === 'POST' ? parseJsonBody(raw.body) : {};
+          const params = req.params as Record<string, string>;
+          const query = parseQuery(raw.rawQuery);
+          const base = { req, params, query, body, caller };
+          const authz: AuthorizationRequest = { action: `eks:${route.operation}`, resource: route.resource(base, o), ...(route.context ? { context: route.context(base) } : {}) };
+          const exec = async (tx: Tx) => {
+            await o.authorize(tx, auth.caller, authz);
+            const ctx: OpContext = {
+              tx,
+              caller: auth.caller,
+              now: started,
+              region: o.region,
+              partition: o.partition,
+              updateDurationMs: o.updateDurationMs,
+              clusterCreateDurationMs: o.clusterCreateDurationMs,
+              audit,
+            };
+            const token = route.idempotent && typeof body.clientRequestToken === 'string' ? body.clientRequestToken : undefined;
+            if (token !== undefined && token.length > 64) throw eksError.invalidParameter('clientRequestToken must be at most 64 characters.');
+            const scope = `${route.operation}/${auth.caller.accountId}/${params.name ?? ''}`;
+            const hash = token !== undefined ? requestHash(route.operation, params, body) : '';
+            if (token !== undefined) {
+              const prior = await tx.getIdempotent(scope, token);
+              if (prior) {
+                if (prior.requestHash !== hash) {
+                  throw eksError.invalidParameter('The clientRequestToken was already used for a request with different parameters.');
+                }
+                return JSON.parse(prior.response) as Record<string, unknown>;
+              }
+            }
+            const out = await route.run({ ...base, ctx }, o);
+            if (token !== undefined) await tx.putIdempotent(scope, token, hash, JSON.stringify(out), started);
+            if (route.kind === 'write') await o.audit(auditEvent(req, auth.caller, route.operation, audit, 'Success', started), tx);
+            return out;
+          };
+          const out = route.kind === 'write' ? await o.store.transaction(exec) : await o.store.read(exec);
+          if (route.kind === 'read') void o.audit(auditEvent(req, auth.caller, route.operation, audit, 'Success', started)).catch(() => undefined);
+          reply.header('content-type', 'application/json');
+          return JSON.stringify(out);
+        } catch (e) {
+          const err = toAwsError(e, req.log);
+          void o
+            .audit(auditEvent(req, caller, route.operation, audit, err.code, started, err.message))
+            .catch(() => undefined);
+          sendError(reply, err);
+          return reply;
+        }
+      },
+    });
+  }
+}
+
+function auditEvent(req: FastifyRequest, caller: Caller | undefined, operation: string, note: AuditNote, result: string, at: number, errorMessage?: string): AuditEvent {
+  return {
+    at,
+    kind: 'management',
+    requestId: req.id,
+    principalArn: caller?.arn ?? '-',
+    accessKeyId: caller?.accessKeyId ?? '-',
+    sourceIp: req.ip,
+    service: 'eks',
+    operation,
+    clusterName: note.clusterName ?? ((req.params as Record<string, string> | undefined)?.name ?? null),
+    resource: note.resource,
+    result,
+    ...(errorMessage ? { errorMessage } : {}),
+    ...(note.before !== undefined ? { before: note.before } : {}),
+    ...(note.after !== undefined ? { after: note.after } : {}),
+  };
+}
+
+/** Unknown EKS paths: AWS answers UnknownOperationException (404). */
+export function eksNotFoundHandler(req: FastifyRequest, reply: FastifyReply): void {
+  sendError(reply, new AwsError('UnknownOperationException', 404, `No EKS operation matches ${req.method} ${(req.raw.url ?? '').split('?')[0]?.slice(0, 200)}.`));
+}

@@ -1,0 +1,280 @@
+/**
+ * Access-entry and access-policy operations of the EKS API over one store transaction.
+ * Rules and their EKS errors live in rules.ts; the policy catalogue and scope rules in policy/.
+ */
+import { randomUUID } from 'node:crypto';
+import { eksError, eksMessages } from '../aws/errors.js';
+import { validateTags } from '../aws/tags.js';
+import type { ClusterView } from '../clusters/service.js';
+import { assertVisible, loadCluster, loadClusterForWrite } from '../clusters/service.js';
+import { effectiveCluster } from '../clusters/rules.js';
+import type { OpContext } from '../clusters/context.js';
+import type { AccessEntryRecord, AccessScope, AssociationRecord, ClusterRecord } from '../model/types.js';
+import { getAccessPolicy } from '../policy/catalogue.js';
+import { validateAccessScope } from '../policy/scope.js';
+import type { Tx } from '../store/repo.js';
+import type { PrincipalArnInfo } from './rules.js';
+import {
+  MAX_ENTRIES_PER_CLUSTER,
+  accessEntryArn,
+  assertNotConfigMapOnly,
+  defaultGroups,
+  defaultUsername,
+  parseEntryType,
+  parsePrincipalArn,
+  typeAcceptsPolicies,
+  validateGroups,
+  validateUsername,
+} from './rules.js';
+
+/** Result of looking a principal up in Entryway's own IAM. */
+export type PrincipalResolution =
+  | { held: false }
+  | { held: true; exists: false }
+  | { held: true; exists: true; principalId: string; arn: string };
+
+/**
+ * EKS resolves the principal in IAM when an entry is created and keeps its unique ID. Entryway can
+ * do that for accounts its IAM holds; principals of other accounts are matched by ARN alone.
+ * The ARN must name the principal exactly, path included (a missing SSO path is "invalid principal").
+ */
+export async function resolvePrincipal(tx: Tx, p: PrincipalArnInfo): Promise<PrincipalResolution> {
+  if (!(await tx.getAccount(p.accountId))) return { held: false };
+  if (p.kind === 'user') {
+    const u = await tx.getUser(p.accountId, p.name);
+    return u && u.path === p.path ? { held: true, exists: true, principalId: u.userId, arn: u.arn } : { held: true, exists: false };
+  }
+  const r = await tx.getRole(p.accountId, p.name);
+  return r && r.path === p.path ? { held: true, exists: true, principalId: r.roleId, arn: r.arn } : { held: true, exists: false };
+}
+
+function requireObject(body: unknown): Record<string, unknown> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw eksError.invalidParameter('The request body must be a JSON object.');
+  return body as Record<string, unknown>;
+}
+
+/** Effective mode gate shared by every access-entry operation. */
+function assertEntriesEnabled(view: ClusterView, now: number): void {
+  assertNotConfigMapOnly(effectiveCluster(view.record, view.updates, now).authenticationMode);
+}
+
+async function newEntry(
+  ctx: OpContext,
+  cluster: ClusterRecord,
+  input: { principalArn: unknown; type: unknown; username: unknown; kubernetesGroups: unknown; tags: unknown },
+): Promise<AccessEntryRecord> {
+  const type = parseEntryType(input.type);
+  const principal = parsePrincipalArn(input.principalArn, type, cluster.accountId);
+  const principalArn = input.principalArn as string;
+  // Reserved-prefix checks come before the STANDARD-only check: EKS answers a node entry that
+  // re-sends `system:node:…` with "The username must not begin with system:".
+  const username = input.username === undefined || input.username === null ? undefined : validateUsername(input.username);
+  const groups = validateGroups(input.kubernetesGroups);
+  if (type !== 'STANDARD' && (username !== undefined || groups.length > 0)) throw eksError.invalidParameter(eksMessages.onlyStandard);
+  const tags = validateTags(input.tags, eksError.invalidParameter);
+
+  const resolved = await resolvePrincipal(ctx.tx, principal);
+  if (resolved.held && !resolved.exists) throw eksError.invalidParameter(eksMessages.invalidPrincipal);
+
+  if (await ctx.tx.getEntry(cluster.name, principalArn)) throw eksError.inUse(eksMessages.entryInUse, { clusterName: cluster.name });
+  if ((await ctx.tx.countEntries(cluster.name)) >= MAX_ENTRIES_PER_CLUSTER) {
+    throw eksError.limitExceeded(`The cluster ${cluster.name} already has the maximum number of access entries (${MAX_ENTRIES_PER_CLUSTER}).`, {
+      clusterName: cluster.name,
+    });
+  }
+  const uuid = randomUUID();
+  return {
+    clusterName: cluster.name,
+    principalArn,
+    principalId: resolved.held && resolved.exists ? resolved.principalId : null,
+    type,
+    username: username ?? defaultUsername(type, principal, principalArn),
+    kubernetesGroups: type === 'STANDARD' ? groups : defaultGroups(type),
+    tags,
+    createdAt: ctx.now,
+    modifiedAt: ctx.now,
+    uuid,
+    accessEntryArn: accessEntryArn({
+      partition: principal.partition,
+      region: cluster.region,
+      clusterAccountId: cluster.accountId,
+      clusterName: cluster.name,
+      principal,
+      uuid,
+    }),
+  };
+}
+
+export async function createAccessEntry(ctx: OpContext, clusterName: unknown, bodyIn: unknown): Promise<AccessEntryRecord> {
+  const body = requireObject(bodyIn);
+  const view = await loadClusterForWrite(ctx, clusterName);
+  assertEntriesEnabled(view, ctx.now);
+  const entry = await newEntry(ctx, view.record, {
+    principalArn: body.principalArn,
+    type: body.type,
+    username: body.username,
+    kubernetesGroups: body.kubernetesGroups,
+    tags: body.tags,
+  });
+  await ctx.tx.insertEntry(entry);
+  ctx.audit.clusterName = view.record.name;
+  ctx.audit.resource = entry.principalArn;
+  ctx.audit.after = entryAuditView(entry);
+  return entry;
+}
+
+/** The creator's cluster-admin entry (at creation with bootstrap, or when CONFIG_MAP is left). */
+export async function createCreatorEntry(ctx: OpContext, cluster: ClusterRecord, policyArn: string): Promise<void> {
+  const principalArn = cluster.creator.principalArn;
+  if (!(await ctx.tx.getEntry(cluster.name, principalArn))) {
+    const entry = await newEntry(ctx, cluster, { principalArn, type: 'STANDARD', username: undefined, kubernetesGroups: undefined, tags: undefined });
+    // The creator is the caller EKS authenticated, so its unique ID is known even across accounts.
+    entry.principalId = cluster.creator.principalId;
+    await ctx.tx.insertEntry(entry);
+  }
+  if (!(await ctx.tx.getAssociation(cluster.name, principalArn, policyArn))) {
+    await ctx.tx.putAssociation({
+      clusterName: cluster.name,
+      principalArn,
+      policyArn,
+      scope: { type: 'cluster', namespaces: [] },
+      associatedAt: ctx.now,
+      modifiedAt: ctx.now,
+    });
+  }
+}
+
+/** Read path: the cluster must be visible and in a mode that has access entries. */
+export async function loadClusterWithEntries(ctx: { tx: Tx; caller: { accountId: string }; now: number }, clusterName: unknown): Promise<ClusterView> {
+  const view = await loadCluster(ctx.tx, clusterName);
+  assertVisible(ctx, view);
+  assertEntriesEnabled(view, ctx.now);
+  return view;
+}
+
+async function requireEntry(tx: Tx, cluster: string, principalArn: unknown): Promise<AccessEntryRecord> {
+  if (typeof principalArn !== 'string' || principalArn.length === 0 || principalArn.length > 2048) {
+    throw eksError.notFound(eksMessages.entryNotFound, { clusterName: cluster });
+  }
+  const e = await tx.getEntry(cluster, principalArn);
+  if (!e) throw eksError.notFound(eksMessages.entryNotFound, { clusterName: cluster });
+  return e;
+}
+
+export async function describeAccessEntry(
+  ctx: { tx: Tx; caller: { accountId: string }; now: number },
+  clusterName: unknown,
+  principalArn: unknown,
+): Promise<AccessEntryRecord> {
+  const view = await loadClusterWithEntries(ctx, clusterName);
+  return requireEntry(ctx.tx, view.record.name, principalArn);
+}
+
+export async function updateAccessEntry(ctx: OpContext, clusterName: unknown, principalArn: unknown, bodyIn: unknown): Promise<AccessEntryRecord> {
+  const body = requireObject(bodyIn);
+  const view = await loadClusterForWrite(ctx, clusterName);
+  assertEntriesEnabled(view, ctx.now);
+  const entry = await requireEntry(ctx.tx, view.record.name, principalArn);
+  const before = entryAuditView(entry);
+  const username = body.username === undefined || body.username === null ? undefined : validateUsername(body.username);
+  const groups = body.kubernetesGroups === undefined || body.kubernetesGroups === null ? undefined : validateGroups(body.kubernetesGroups);
+  if (entry.type !== 'STANDARD' && (username !== undefined || (groups !== undefined && groups.length > 0))) {
+    throw eksError.invalidParameter(eksMessages.onlyStandard);
+  }
+  const next: AccessEntryRecord = {
+    ...entry,
+    username: username ?? entry.username,
+    kubernetesGroups: groups ?? entry.kubernetesGroups,
+    modifiedAt: ctx.now,
+  };
+  await ctx.tx.updateEntry(next);
+  ctx.audit.clusterName = view.record.name;
+  ctx.audit.resource = entry.principalArn;
+  ctx.audit.before = before;
+  ctx.audit.after = entryAuditView(next);
+  return next;
+}
+
+export async function deleteAccessEntry(ctx: OpContext, clusterName: unknown, principalArn: unknown): Promise<void> {
+  const view = await loadClusterForWrite(ctx, clusterName);
+  assertEntriesEnabled(view, ctx.now);
+  const entry = await requireEntry(ctx.tx, view.record.name, principalArn);
+  const associations = await ctx.tx.listAssociations(view.record.name, entry.principalArn, { limit: 1000 });
+  await ctx.tx.deleteEntry(view.record.name, entry.principalArn);
+  ctx.audit.clusterName = view.record.name;
+  ctx.audit.resource = entry.principalArn;
+  ctx.audit.before = { ...entryAuditView(entry), associations: associations.map(associationAuditView) };
+}
+
+export async function associateAccessPolicy(
+  ctx: OpContext,
+  clusterName: unknown,
+  principalArn: unknown,
+  bodyIn: unknown,
+): Promise<{ entry: AccessEntryRecord; association: AssociationRecord }> {
+  const body = requireObject(bodyIn);
+  const view = await loadClusterForWrite(ctx, clusterName);
+  assertEntriesEnabled(view, ctx.now);
+  const entry = await requireEntry(ctx.tx, view.record.name, principalArn);
+  if (typeof body.policyArn !== 'string' || body.policyArn.length === 0) throw eksError.invalidParameter('policyArn is required.');
+  const policy = getAccessPolicy(body.policyArn);
+  if (!policy) {
+    throw eksError.invalidParameter(
+      `The specified policyArn ${body.policyArn.slice(0, 256)} is not a valid access policy. Use list-access-policies to see the available policies.`,
+    );
+  }
+  if (!typeAcceptsPolicies(entry.type)) throw eksError.invalidParameter(eksMessages.onlyStandard);
+  if (policy.serviceLinkedRolesOnly) {
+    throw eksError.invalidParameter(`The access policy ${policy.name} can only be associated with AWS service-linked roles.`);
+  }
+  if (body.accessScope === undefined || body.accessScope === null) throw eksError.invalidParameter('accessScope is required.');
+  const scope = parseScope(body.accessScope);
+  const existing = await ctx.tx.getAssociation(view.record.name, entry.principalArn, policy.arn);
+  // Re-associating is an upsert of the scope: associatedAt is kept, modifiedAt moves.
+  const association: AssociationRecord = {
+    clusterName: view.record.name,
+    principalArn: entry.principalArn,
+    policyArn: policy.arn,
+    scope,
+    associatedAt: existing?.associatedAt ?? ctx.now,
+    modifiedAt: ctx.now,
+  };
+  await ctx.tx.putAssociation(association);
+  ctx.audit.clusterName = view.record.name;
+  ctx.audit.resource = `${entry.principalArn} ${policy.arn}`;
+  ctx.audit.before = existing ? associationAuditView(existing) : undefined;
+  ctx.audit.after = associationAuditView(association);
+  return { entry, association };
+}
+
+function parseScope(input: unknown): AccessScope {
+  const r = validateAccessScope(input);
+  if (!r.ok) throw eksError.invalidParameter(r.error.message);
+  return { type: r.scope.type, namespaces: [...r.scope.namespaces] };
+}
+
+export async function disassociateAccessPolicy(ctx: OpContext, clusterName: unknown, principalArn: unknown, policyArn: unknown): Promise<void> {
+  const view = await loadClusterForWrite(ctx, clusterName);
+  assertEntriesEnabled(view, ctx.now);
+  const entry = await requireEntry(ctx.tx, view.record.name, principalArn);
+  const policy = typeof policyArn === 'string' ? getAccessPolicy(policyArn) : undefined;
+  const existing = policy ? await ctx.tx.getAssociation(view.record.name, entry.principalArn, policy.arn) : undefined;
+  if (!policy || !existing) {
+    throw eksError.notFound(
+      `The specified policyArn ${String(policyArn).slice(0, 256)} is not associated with the access entry for ${entry.principalArn}.`,
+      { clusterName: view.record.name },
+    );
+  }
+  await ctx.tx.deleteAssociation(view.record.name, entry.principalArn, existing.policyArn);
+  ctx.audit.clusterName = view.record.name;
+  ctx.audit.resource = `${entry.principalArn} ${existing.policyArn}`;
+  ctx.audit.before = associationAuditView(existing);
+}
+
+export function entryAuditView(e: AccessEntryRecord): Record<string, unknown> {
+  return { principalArn: e.principalArn, type: e.type, username: e.username, kubernetesGroups: e.kubernetesGroups, tags: e.tags };
+}
+export function associationAuditView(a: AssociationRecord): Record<string, unknown> {
+  return { principalArn: a.principalArn, policyArn: a.policyArn, accessScope: a.scope };
+}

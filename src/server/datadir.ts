@@ -1,0 +1,89 @@
+/**
+ * The data directory: the embedded database, TLS material, the bootstrap administrator's AWS
+ * shared-credentials file and server.json (how CLI commands and `entryway env` find the server).
+ * Everything secret is owner-only (0600 files in a 0700 directory).
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ADMIN_PROFILE = 'entryway-admin';
+
+export interface ServerInfo {
+  url: string;
+  region: string;
+  caPath?: string;
+  pid: number;
+  startedAt: string;
+  store: string;
+}
+
+export const paths = (dir: string) => ({
+  db: join(dir, 'entryway.db'),
+  credentials: join(dir, 'credentials'),
+  serverInfo: join(dir, 'server.json'),
+  tls: join(dir, 'tls'),
+  caCert: join(dir, 'tls', 'ca.crt'),
+});
+
+export function ensureDataDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/** Writes (or adds to) an AWS shared-credentials file with one profile, owner-only. */
+export function writeCredentialsProfile(dir: string, profile: string, accessKeyId: string, secretAccessKey: string): string {
+  const file = paths(dir).credentials;
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const kept = removeProfile(existing, profile).trimEnd();
+  const block = `[${profile}]\naws_access_key_id = ${accessKeyId}\naws_secret_access_key = ${secretAccessKey}\n`;
+  writeFileSync(file, (kept ? `${kept}\n\n` : '') + block, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}
+
+function removeProfile(ini: string, profile: string): string {
+  const out: string[] = [];
+  let skipping = false;
+  for (const line of ini.split('\n')) {
+    const m = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (m) skipping = m[1]?.trim() === profile;
+    if (!skipping) out.push(line);
+  }
+  return out.join('\n');
+}
+
+/** Reads one profile's keys from a shared-credentials file. */
+export function readCredentialsProfile(file: string, profile: string): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined {
+  if (!existsSync(file)) return undefined;
+  let current = '';
+  const found: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const sec = /^\s*\[([^\]]+)\]\s*$/.exec(line);
+    if (sec) {
+      current = sec[1]!.trim();
+      continue;
+    }
+    const kv = /^\s*([A-Za-z_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (kv && current === profile) found[kv[1]!.toLowerCase()] = kv[2]!;
+  }
+  if (!found.aws_access_key_id || !found.aws_secret_access_key) return undefined;
+  return {
+    accessKeyId: found.aws_access_key_id,
+    secretAccessKey: found.aws_secret_access_key,
+    ...(found.aws_session_token ? { sessionToken: found.aws_session_token } : {}),
+  };
+}
+
+export function writeServerInfo(dir: string, info: ServerInfo): void {
+  writeFileSync(paths(dir).serverInfo, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+}
+
+export function readServerInfo(dir: string): ServerInfo | undefined {
+  const f = paths(dir).serverInfo;
+  if (!existsSync(f)) return undefined;
+  try {
+    return JSON.parse(readFileSync(f, 'utf8')) as ServerInfo;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The HTTP base shared by every plugin: request bodies arrive as raw Buffers (SigV4 signs the exact
+ * bytes, and each protocol parses its own format), every response carries an AWS-style request id,
+ * and nothing a client sends can crash the process.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
+import Fastify from 'fastify';
+
+/** A request as SigV4 sees it: the path and query exactly as they came over the wire. */
+export interface RawRequest {
+  method: string;
+  /** Percent-encoded path without the query. */
+  rawPath: string;
+  /** Query string without '?', '' when absent. */
+  rawQuery: string;
+  /** Lower-cased header names; repeated headers joined with ','. */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export function rawRequestOf(req: FastifyRequest): RawRequest {
+  const url = req.raw.url ?? '/';
+  const q = url.indexOf('?');
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  }
+  return {
+    method: req.method,
+    rawPath: q >= 0 ? url.slice(0, q) : url,
+    rawQuery: q >= 0 ? url.slice(q + 1) : '',
+    headers,
+    body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+  };
+}
+
+export interface BaseAppOptions {
+  /** Maximum request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  logger?: FastifyServerOptions['loggerInstance'] | boolean;
+  https?: { key: string | Buffer; cert: string | Buffer };
+  /** Close idle keep-alive connections after this many ms, and slow clients after requestTimeout. */
+  keepAliveTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export function createBaseApp(opts: BaseAppOptions = {}): FastifyInstance {
+  const base: FastifyServerOptions & { https?: BaseAppOptions['https'] } = {
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    disableRequestLogging: true,
+    keepAliveTimeout: opts.keepAliveTimeoutMs ?? 72_000,
+    requestTimeout: opts.requestTimeoutMs ?? 30_000,
+    maxParamLength: 4096,
+    // The default router decodes params; routes that need the raw form read req.raw.url.
+    ...(opts.https ? { https: opts.https } : {}),
+  };
+  if (opts.logger && typeof opts.logger === 'object') (base as FastifyServerOptions).loggerInstance = opts.logger;
+  else base.logger = opts.logger === true;
+  const app = Fastify(base) as unknown as FastifyInstance;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-amzn-requestid', req.id);
+  });
+  return app;
+}

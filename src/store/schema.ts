@@ -1,0 +1,48 @@
+/**
+ * Versioned schema migrations. Each migration runs once, in order, inside a transaction, and is
+ * recorded in schema_migrations. Text key columns compare bytewise in both engines (PostgreSQL
+ * columns use COLLATE "C") so list ordering and nextToken keysets agree across stores.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  statements: (dialect: 'sqlite' | 'postgres') => string[];
+}
+
+const key = (d: 'sqlite' | 'postgres') => (d === 'postgres' ? 'TEXT COLLATE "C"' : 'TEXT');
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    description: 'initial schema',
+    statements: (d) => {
+      const K = key(d);
+      const serial = d === 'postgres' ? 'BIGSERIAL PRIMARY KEY' : 'INTEGER PRIMARY KEY AUTOINCREMENT';
+      return [
+        `CREATE TABLE settings (key ${K} PRIMARY KEY, value TEXT NOT NULL)`,
+        `CREATE TABLE accounts (account_id ${K} PRIMARY KEY, created_at BIGINT NOT NULL, revision BIGINT NOT NULL DEFAULT 0)`,
+        `CREATE TABLE iam_users (account_id ${K} NOT NULL, name_lower ${K} NOT NULL, user_id ${K} NOT NULL UNIQUE, data TEXT NOT NULL, PRIMARY KEY (account_id, name_lower))`,
+        `CREATE TABLE iam_roles (account_id ${K} NOT NULL, name_lower ${K} NOT NULL, role_id ${K} NOT NULL UNIQUE, data TEXT NOT NULL, PRIMARY KEY (account_id, name_lower))`,
+        `CREATE TABLE iam_access_keys (access_key_id ${K} PRIMARY KEY, account_id ${K} NOT NULL, user_lower ${K} NOT NULL, data TEXT NOT NULL)`,
+        `CREATE INDEX iam_access_keys_user ON iam_access_keys (account_id, user_lower)`,
+        `CREATE TABLE iam_sessions (access_key_id ${K} PRIMARY KEY, account_id ${K} NOT NULL, expires_at BIGINT NOT NULL, data TEXT NOT NULL)`,
+        `CREATE INDEX iam_sessions_expiry ON iam_sessions (expires_at)`,
+        `CREATE TABLE iam_managed_policies (arn ${K} PRIMARY KEY, account_id ${K} NOT NULL, data TEXT NOT NULL)`,
+        `CREATE TABLE iam_policy_attachments (account_id ${K} NOT NULL, principal_type ${K} NOT NULL, principal_lower ${K} NOT NULL, policy_arn ${K} NOT NULL, PRIMARY KEY (account_id, principal_type, principal_lower, policy_arn))`,
+        `CREATE TABLE iam_inline_policies (account_id ${K} NOT NULL, principal_type ${K} NOT NULL, principal_lower ${K} NOT NULL, policy_name ${K} NOT NULL, document TEXT NOT NULL, PRIMARY KEY (account_id, principal_type, principal_lower, policy_name))`,
+        `CREATE TABLE clusters (name ${K} PRIMARY KEY, account_id ${K} NOT NULL, revision BIGINT NOT NULL DEFAULT 0, data TEXT NOT NULL)`,
+        `CREATE TABLE cluster_updates (cluster_name ${K} NOT NULL, id ${K} NOT NULL, created_at BIGINT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (cluster_name, id))`,
+        `CREATE TABLE access_entries (cluster_name ${K} NOT NULL, principal_arn ${K} NOT NULL, data TEXT NOT NULL, PRIMARY KEY (cluster_name, principal_arn))`,
+        `CREATE TABLE access_policy_associations (cluster_name ${K} NOT NULL, principal_arn ${K} NOT NULL, policy_arn ${K} NOT NULL, data TEXT NOT NULL, PRIMARY KEY (cluster_name, principal_arn, policy_arn))`,
+        `CREATE INDEX access_policy_associations_policy ON access_policy_associations (cluster_name, policy_arn, principal_arn)`,
+        `CREATE TABLE aws_auth (cluster_name ${K} PRIMARY KEY, data TEXT NOT NULL)`,
+        `CREATE TABLE identity_provider_configs (cluster_name ${K} NOT NULL, name ${K} NOT NULL, data TEXT NOT NULL, PRIMARY KEY (cluster_name, name))`,
+        `CREATE TABLE ec2_instances (instance_id ${K} PRIMARY KEY, data TEXT NOT NULL)`,
+        `CREATE TABLE idempotency (scope ${K} NOT NULL, token ${K} NOT NULL, request_hash TEXT NOT NULL, response TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (scope, token))`,
+        `CREATE TABLE audit_events (id ${serial}, at BIGINT NOT NULL, kind ${K} NOT NULL, principal_arn ${K} NOT NULL, operation ${K} NOT NULL, cluster_name ${K}, result ${K} NOT NULL, data TEXT NOT NULL)`,
+        `CREATE INDEX audit_events_at ON audit_events (at)`,
+        `CREATE INDEX audit_events_cluster ON audit_events (cluster_name, at)`,
+      ];
+    },
+  },
+];

@@ -1,0 +1,70 @@
+import type { Change } from './repo.js';
+import { Tx } from './repo.js';
+
+/**
+ * The store contract. SQLite (embedded, one process) and PostgreSQL (several replicas) implement it
+ * with the same repositories (repo.ts). Every API call is one `transaction`; reads that need no
+ * isolation from concurrent writers use `read`.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Where the data lives, with any password removed (safe to log). */
+  readonly description: string;
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  read<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Change feed. `changes` arrive after commit, from this process ('local') or another replica
+   * ('remote'); 'resync' means events may have been lost and everything should be reloaded.
+   */
+  onChange(listener: ChangeListener): () => void;
+  status(): StoreStatus;
+  close(): Promise<void>;
+}
+
+export type ChangeListener = (event: { type: 'changes'; changes: Change[]; origin: 'local' | 'remote' } | { type: 'resync' }) => void;
+
+export interface StoreStatus {
+  /** The database answers queries. */
+  connected: boolean;
+  /** The change feed is live (always true for SQLite). */
+  feed: boolean;
+  lastError?: string;
+  since: number;
+}
+
+/** Fan-out helper shared by the drivers. */
+export class ChangeHub {
+  private readonly listeners = new Set<ChangeListener>();
+  on(l: ChangeListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  emit(event: Parameters<ChangeListener>[0]): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // A listener's failure must not break the writer that committed.
+      }
+    }
+  }
+}
+
+/** Serialises async critical sections (SQLite has one writer connection). */
+export class AsyncMutex {
+  private tail: Promise<void> = Promise.resolve();
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const prev = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((r) => (release = r));
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
+export { Tx };
+export type { Change };
