@@ -229,6 +229,7 @@ export interface ManagedPolicyRecord {
   description: string;
   createdAt: number;
   updatedAt: number;
+  tags?: Tags;
 }
 
 export interface PolicyAttachmentRecord {

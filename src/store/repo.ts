@@ -267,6 +267,14 @@ export class Tx {
     const r = await this.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM iam_policy_attachments WHERE policy_arn = ?', [policyArn]);
     return Number(r?.n ?? 0);
   }
+  /** Attachments of a policy within one account (AWS managed policies are attached in many). */
+  async countPolicyAttachmentsInAccount(accountId: string, policyArn: string): Promise<number> {
+    const r = await this.sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM iam_policy_attachments WHERE account_id = ? AND policy_arn = ?', [
+      accountId,
+      policyArn,
+    ]);
+    return Number(r?.n ?? 0);
+  }
   async putInlinePolicy(i: InlinePolicyRecord): Promise<void> {
     await this.sql.run(
       'INSERT INTO iam_inline_policies (account_id, principal_type, principal_lower, policy_name, document) VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, principal_type, principal_lower, policy_name) DO UPDATE SET document = excluded.document',

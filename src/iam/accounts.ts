@@ -1,0 +1,91 @@
+/**
+ * Accounts held by Entryway's IAM. Each has an administrator user with AdministratorAccess and
+ * one access key. The primary account's administrator is also the bootstrap (break-glass)
+ * principal: settings `bootstrapAdminArn` (+ `bootstrapAdminUserId`) and `primaryAccountId`.
+ */
+import type { IamUserRecord } from '../model/types.js';
+import type { Tx } from '../store/repo.js';
+import type { Store } from '../store/store.js';
+import { SETTING_BOOTSTRAP_ADMIN_ARN, SETTING_BOOTSTRAP_ADMIN_ID, SETTING_PRIMARY_ACCOUNT } from './authorize.js';
+import { iamError } from './errors.js';
+import type { RandomSource } from './ids.js';
+import { newAccountId, newUserId } from './ids.js';
+import { DEFAULT_PARTITION, userArn } from './names.js';
+import { AWS_MANAGED_POLICY_PREFIX } from './policy/index.js';
+import { issueAccessKey } from './users.js';
+
+export const BOOTSTRAP_ADMIN_USER = 'entryway-admin';
+export const ADMINISTRATOR_ACCESS = `${AWS_MANAGED_POLICY_PREFIX}AdministratorAccess`;
+
+export interface AccountCredentials {
+  accountId: string;
+  userName: string;
+  userArn: string;
+  userId: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface CreateAccountOptions {
+  /** 12 digits; random when omitted. */
+  accountId?: string;
+  /** Administrator user name (default `entryway-admin`). */
+  adminUserName?: string;
+  now?: number;
+  random?: RandomSource;
+  partition?: string;
+}
+
+/** Creates an account, its administrator (AdministratorAccess) and one access key for it. */
+export async function createAccount(tx: Tx, opts: CreateAccountOptions = {}): Promise<AccountCredentials> {
+  const now = opts.now ?? Date.now();
+  const userName = opts.adminUserName ?? BOOTSTRAP_ADMIN_USER;
+  if (!/^[\w+=,.@-]{1,64}$/.test(userName)) throw iamError.validation(`Invalid administrator user name: ${userName}`);
+  let accountId = opts.accountId;
+  if (accountId !== undefined) {
+    if (!/^\d{12}$/.test(accountId)) throw iamError.validation(`Account ID must be 12 digits: ${accountId}`);
+    if (await tx.getAccount(accountId)) throw iamError.alreadyExists(`Account ${accountId} already exists.`);
+  } else {
+    do accountId = newAccountId(opts.random);
+    while (await tx.getAccount(accountId));
+  }
+  await tx.insertAccount({ accountId, createdAt: now });
+  let userId = newUserId(opts.random);
+  while (await tx.getUserById(userId)) userId = newUserId(opts.random);
+  const user: IamUserRecord = {
+    accountId,
+    userName,
+    path: '/',
+    userId,
+    arn: userArn(accountId, '/', userName, opts.partition ?? DEFAULT_PARTITION),
+    createdAt: now,
+    tags: {},
+  };
+  await tx.insertUser(user);
+  await tx.attachPolicy({ accountId, principalType: 'user', principalName: userName, policyArn: ADMINISTRATOR_ACCESS });
+  const key = await issueAccessKey({ tx, now, ...(opts.random ? { random: opts.random } : {}) }, user);
+  return { accountId, userName, userArn: user.arn, userId, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+}
+
+export type BootstrapResult =
+  | { created: true; credentials: AccountCredentials }
+  | { created: false; accountId: string; adminArn: string | undefined };
+
+/**
+ * First start: creates the primary account (random 12-digit ID unless `accountId` is given), the
+ * IAM user `entryway-admin` with AdministratorAccess and one access key, records
+ * `bootstrapAdminArn` and `primaryAccountId`, and returns the credentials (shown once; the caller
+ * writes them to a credentials file). Later starts return the existing primary account and change
+ * nothing. Concurrent replicas: one transaction wins, the others see its settings.
+ */
+export async function bootstrap(store: Store, opts: Omit<CreateAccountOptions, 'adminUserName'> = {}): Promise<BootstrapResult> {
+  return store.transaction(async (tx) => {
+    const existing = await tx.getSetting(SETTING_PRIMARY_ACCOUNT);
+    if (existing !== undefined) return { created: false, accountId: existing, adminArn: await tx.getSetting(SETTING_BOOTSTRAP_ADMIN_ARN) };
+    const credentials = await createAccount(tx, opts);
+    await tx.putSetting(SETTING_PRIMARY_ACCOUNT, credentials.accountId);
+    await tx.putSetting(SETTING_BOOTSTRAP_ADMIN_ARN, credentials.userArn);
+    await tx.putSetting(SETTING_BOOTSTRAP_ADMIN_ID, credentials.userId);
+    return { created: true, credentials };
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * From an access key ID to the secret that signs with it and the identity behind it. Used by
+ * request authentication (here) and by offline TokenReview, which recomputes the signature of a
+ * presigned GetCallerIdentity itself.
+ */
+import type { Caller, IamRoleRecord, IamUserRecord, SessionRecord } from '../model/types.js';
+import type { Tx } from '../store/repo.js';
+import { assumedRoleArn } from './names.js';
+
+export type CredentialFailure =
+  /** No such key (never issued, deleted, or a session swept after expiry). */
+  | 'unknown_key'
+  /** IAM user key set Inactive. */
+  | 'inactive_key'
+  /** The key's user no longer exists. */
+  | 'user_deleted'
+  /** Temporary credentials past their expiry. */
+  | 'session_expired'
+  /** The session's role was deleted (or deleted and recreated: a different role ID) since AssumeRole. */
+  | 'role_deleted';
+
+export interface ResolvedCredential {
+  secretAccessKey: string;
+  caller: Caller;
+  /** Temporary credentials only: the token the request must carry, and when they expire. */
+  sessionToken?: string;
+  expiresAt?: number;
+}
+
+export type ResolveResult =
+  | { ok: true; credential: ResolvedCredential }
+  /**
+   * `credential` is present for `session_expired`: the signature can still be checked first, so
+   * only a holder of the secret learns that it expired.
+   */
+  | { ok: false; reason: CredentialFailure; credential?: ResolvedCredential };
+
+/** The Caller behind an IAM user's access key (pure, for in-memory indexes too). */
+export function userCaller(user: IamUserRecord, accessKeyId: string): Caller {
+  return {
+    accountId: user.accountId,
+    arn: user.arn,
+    principalArn: user.arn,
+    principalId: user.userId,
+    accessKeyId,
+    kind: 'user',
+    userName: user.userName,
+  };
+}
+
+/** The Caller behind temporary credentials (pure). The role must be the one the session was issued for. */
+export function sessionCaller(s: SessionRecord, role: IamRoleRecord): Caller {
+  return {
+    accountId: s.accountId,
+    arn: assumedRoleArn(s.accountId, s.roleName, s.sessionName, role.arn.split(':')[1] ?? 'aws'),
+    principalArn: role.arn,
+    principalId: role.roleId,
+    accessKeyId: s.accessKeyId,
+    kind: 'assumed-role',
+    roleName: role.roleName,
+    sessionName: s.sessionName,
+  };
+}
+
+export async function resolveAccessKey(tx: Tx, accessKeyId: string, now: number): Promise<ResolveResult> {
+  const key = await tx.getAccessKey(accessKeyId);
+  if (key) {
+    if (key.status !== 'Active') return { ok: false, reason: 'inactive_key' };
+    const user = await tx.getUser(key.accountId, key.userName);
+    if (!user) return { ok: false, reason: 'user_deleted' };
+    return { ok: true, credential: { secretAccessKey: key.secretAccessKey, caller: userCaller(user, accessKeyId) } };
+  }
+  const s = await tx.getSession(accessKeyId);
+  if (!s) return { ok: false, reason: 'unknown_key' };
+  const role = await tx.getRole(s.accountId, s.roleName);
+  if (!role || role.roleId !== s.roleId) return { ok: false, reason: 'role_deleted' };
+  const credential: ResolvedCredential = {
+    secretAccessKey: s.secretAccessKey,
+    caller: sessionCaller(s, role),
+    sessionToken: s.sessionToken,
+    expiresAt: s.expiresAt,
+  };
+  if (s.expiresAt <= now) return { ok: false, reason: 'session_expired', credential };
+  return { ok: true, credential };
+}
+
+/** What STS GetCallerIdentity reports for a caller. */
+export function callerIdentity(caller: Caller): { Account: string; Arn: string; UserId: string } {
+  return {
+    Account: caller.accountId,
+    Arn: caller.arn,
+    UserId: caller.kind === 'assumed-role' ? `${caller.principalId}:${caller.sessionName ?? ''}` : caller.principalId,
+  };
+}
