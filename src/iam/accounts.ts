@@ -3,6 +3,7 @@
  * one access key. The primary account's administrator is also the bootstrap (break-glass)
  * principal: settings `bootstrapAdminArn` (+ `bootstrapAdminUserId`) and `primaryAccountId`.
  */
+import { randomUUID } from 'node:crypto';
 import type { IamUserRecord } from '../model/types.js';
 import type { Tx } from '../store/repo.js';
 import type { Store } from '../store/store.js';
@@ -79,9 +80,26 @@ export type BootstrapResult =
  * nothing. Concurrent replicas: one transaction wins, the others see its settings.
  */
 export async function bootstrap(store: Store, opts: Omit<CreateAccountOptions, 'adminUserName'> = {}): Promise<BootstrapResult> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await bootstrapOnce(store, opts);
+    } catch (e) {
+      // Another replica sharing the database is bootstrapping: wait for it, then use its account.
+      if (!(e instanceof BootstrapRaceError) || attempt >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+class BootstrapRaceError extends Error {}
+
+async function bootstrapOnce(store: Store, opts: Omit<CreateAccountOptions, 'adminUserName'>): Promise<BootstrapResult> {
   return store.transaction(async (tx) => {
     const existing = await tx.getSetting(SETTING_PRIMARY_ACCOUNT);
     if (existing !== undefined) return { created: false, accountId: existing, adminArn: await tx.getSetting(SETTING_BOOTSTRAP_ADMIN_ARN) };
+    // Claim the bootstrap: a concurrent claimant blocks on the key until we commit, then loses.
+    const claim = randomUUID();
+    if ((await tx.putSettingIfAbsent('bootstrapClaim', claim)) !== claim) throw new BootstrapRaceError();
     const credentials = await createAccount(tx, opts);
     await tx.putSetting(SETTING_PRIMARY_ACCOUNT, credentials.accountId);
     await tx.putSetting(SETTING_BOOTSTRAP_ADMIN_ARN, credentials.userArn);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 
 /** A request as SigV4 sees it: the path and query exactly as they came over the wire. */
 export interface RawRequest {
@@ -51,10 +51,11 @@ export function createBaseApp(opts: BaseAppOptions = {}): FastifyInstance {
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     keepAliveTimeout: opts.keepAliveTimeoutMs ?? 72_000,
     requestTimeout: opts.requestTimeoutMs ?? 30_000,
-    maxParamLength: 4096,
+    // Principal ARNs travel URL-encoded in one path segment; the router's default cap is 100.
+    routerOptions: { maxParamLength: 4096 },
     // The default router decodes params; routes that need the raw form read req.raw.url.
     ...(opts.https ? { https: opts.https } : {}),
   };

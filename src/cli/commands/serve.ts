@@ -1,0 +1,164 @@
+import { parseArgs } from 'node:util';
+import type { ServerConfig, TlsConfig } from '../../server/config.js';
+import { DEFAULTS, parseDuration, parseListen, resolveDataDir } from '../../server/config.js';
+import { startServer, createLogger } from '../../server/app.js';
+import { paths } from '../../server/datadir.js';
+import { CliError } from '../client.js';
+import type { Command } from './types.js';
+
+export const serveHelp = `Usage: entryway serve [flags]
+
+Starts Entryway: the EKS-compatible API, Entryway's IAM/STS, the TokenReview and SubjectAccessReview
+webhooks and the kubectl review endpoints, on one HTTPS endpoint.
+
+  --listen HOST:PORT        address to listen on (default ${DEFAULTS.host}:${DEFAULTS.port})
+  --data-dir DIR            data directory (default ./.entryway or ENTRYWAY_DATA_DIR)
+  --store URL               postgres://user@host:5432/db for several replicas (or ENTRYWAY_STORE);
+                            default: SQLite in the data directory
+  --region REGION           the region Entryway presents (default ${DEFAULTS.region})
+  --account-id ID           12-digit ID of the primary account, used on first start only
+  --tls MODE                self-signed (default): a private CA and server certificate in DIR/tls;
+                            none: plain HTTP (loopback only unless --allow-insecure-http)
+  --tls-cert FILE --tls-key FILE [--tls-ca FILE]   serve your own certificate instead
+  --tls-san NAME            extra DNS name or IP for the self-signed certificate (repeatable)
+  --public-url URL          the URL clients use, e.g. behind a load balancer (default: derived)
+  --allow-insecure-http     allow plain HTTP on a non-loopback address
+  --connected-sts           verify tokens signed with keys Entryway does not hold against the real
+                            AWS STS (off by default: fully offline)
+  --sts-host HOST[:PORT]    accept tokens presigned for this extra STS host (repeatable)
+  --aws-auth CLUSTER=FILE   watch an aws-auth ConfigMap YAML for a cluster (repeatable)
+  --update-duration D       how long asynchronous EKS updates stay InProgress (default 1s)
+  --cluster-create-duration D  how long a new cluster reports CREATING (default 0s)
+  --body-limit BYTES        maximum request body (default ${DEFAULTS.bodyLimit})
+  --management-rate-limit N requests per second per client on the management APIs (default ${DEFAULTS.managementRateLimit}, 0 = off)
+  --webhook-rate-limit N    requests per second per client on the webhooks (default 0 = off)
+  --audit-decisions RATE    also audit this fraction (0–1) of authentication/authorization decisions
+  --log-level LEVEL         trace, debug, info (default), warn, error`;
+
+export function parseServeArgs(args: string[]): ServerConfig {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      listen: { type: 'string' },
+      'data-dir': { type: 'string' },
+      store: { type: 'string' },
+      region: { type: 'string' },
+      'account-id': { type: 'string' },
+      tls: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-ca': { type: 'string' },
+      'tls-san': { type: 'string', multiple: true },
+      'public-url': { type: 'string' },
+      'allow-insecure-http': { type: 'boolean' },
+      'connected-sts': { type: 'boolean' },
+      'sts-host': { type: 'string', multiple: true },
+      'aws-auth': { type: 'string', multiple: true },
+      'update-duration': { type: 'string' },
+      'cluster-create-duration': { type: 'string' },
+      'body-limit': { type: 'string' },
+      'management-rate-limit': { type: 'string' },
+      'webhook-rate-limit': { type: 'string' },
+      'audit-decisions': { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+  });
+  const { host, port } = parseListen(values.listen ?? `${DEFAULTS.host}:${DEFAULTS.port}`);
+  let tls: TlsConfig;
+  if (values['tls-cert'] || values['tls-key']) {
+    if (!values['tls-cert'] || !values['tls-key']) throw new CliError('--tls-cert and --tls-key go together', 2);
+    tls = { mode: 'provided', certPath: values['tls-cert'], keyPath: values['tls-key'], ...(values['tls-ca'] ? { caPath: values['tls-ca'] } : {}) };
+  } else if (values.tls === undefined || values.tls === 'self-signed') {
+    tls = { mode: 'self-signed', sans: values['tls-san'] ?? [] };
+  } else if (values.tls === 'none') {
+    tls = { mode: 'none' };
+  } else {
+    throw new CliError(`--tls must be self-signed or none (or use --tls-cert/--tls-key), not ${JSON.stringify(values.tls)}`, 2);
+  }
+  const accountId = values['account-id'];
+  if (accountId !== undefined && !/^\d{12}$/.test(accountId)) throw new CliError('--account-id must be 12 digits', 2);
+  const num = (v: string | undefined, def: number, name: string) => {
+    if (v === undefined) return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new CliError(`${name} must be a non-negative number`, 2);
+    return n;
+  };
+  const awsAuthFiles = (values['aws-auth'] ?? []).map((s) => {
+    const i = s.indexOf('=');
+    if (i <= 0) throw new CliError(`--aws-auth takes CLUSTER=FILE, not ${JSON.stringify(s)}`, 2);
+    return { cluster: s.slice(0, i), path: s.slice(i + 1) };
+  });
+  const auditDecisions = num(values['audit-decisions'], 0, '--audit-decisions');
+  if (auditDecisions > 1) throw new CliError('--audit-decisions is a fraction between 0 and 1', 2);
+  const storeUrl = values.store ?? process.env.ENTRYWAY_STORE;
+  return {
+    host,
+    port,
+    dataDir: resolveDataDir(values['data-dir']),
+    region: values.region ?? DEFAULTS.region,
+    ...(accountId ? { accountId } : {}),
+    tls,
+    allowInsecureHttp: values['allow-insecure-http'] ?? false,
+    ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
+    ...(storeUrl ? { storeUrl } : {}),
+    updateDurationMs: values['update-duration'] ? parseDuration(values['update-duration']) : DEFAULTS.updateDurationMs,
+    clusterCreateDurationMs: values['cluster-create-duration'] ? parseDuration(values['cluster-create-duration']) : DEFAULTS.clusterCreateDurationMs,
+    logLevel: values['log-level'] ?? DEFAULTS.logLevel,
+    connectedSts: values['connected-sts'] ?? false,
+    customStsHosts: values['sts-host'] ?? [],
+    awsAuthFiles,
+    bodyLimit: num(values['body-limit'], DEFAULTS.bodyLimit, '--body-limit'),
+    managementRateLimit: num(values['management-rate-limit'], DEFAULTS.managementRateLimit, '--management-rate-limit'),
+    webhookRateLimit: num(values['webhook-rate-limit'], DEFAULTS.webhookRateLimit, '--webhook-rate-limit'),
+    auditDecisions,
+  };
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the Entryway server',
+  help: serveHelp,
+  run: async (args) => {
+    let cfg: ServerConfig;
+    try {
+      cfg = parseServeArgs(args);
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      throw new CliError((e as Error).message, 2);
+    }
+    const log = createLogger(cfg.logLevel);
+    const server = await startServer(cfg, { logger: log });
+    const dirArg = cfg.dataDir === resolveDataDir(undefined) ? '' : ` --data-dir ${cfg.dataDir}`;
+    const lines = [
+      '',
+      `Entryway is running at ${server.url} (data in ${cfg.dataDir}, store ${server.store.description}).`,
+      server.bootstrapped
+        ? `Bootstrap administrator created in account ${server.bootstrapped.accountId}; credentials: ${server.bootstrapped.credentialsFile} (profile entryway-admin).`
+        : `Primary account ${server.accountId}; administrator credentials: ${paths(cfg.dataDir).credentials} (profile entryway-admin).`,
+      '',
+      'Next steps, in another shell:',
+      `  eval "$(npx entryway env${dirArg})"`,
+      '  aws eks create-cluster --name demo --role-arn arn:aws:iam::' + server.accountId + ':role/eks \\',
+      '      --resources-vpc-config subnetIds=subnet-1 --access-config authenticationMode=API_AND_CONFIG_MAP',
+      '  aws eks list-clusters',
+      '',
+    ];
+    process.stderr.write(lines.join('\n') + '\n');
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'shutting down: draining in-flight requests');
+        void server.close().then(resolve, (e) => {
+          log.error({ err: e }, 'shutdown failed');
+          resolve();
+        });
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+    return 0;
+  },
+};

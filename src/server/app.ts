@@ -1,0 +1,289 @@
+/**
+ * Composes Entryway: store, bootstrap, in-memory indexes, TLS, and the plugins (EKS API, IAM/STS,
+ * webhooks, kubectl review endpoints, Entryway's own API), then listens. `startServer` is what
+ * `entryway serve` runs and what tests start in-process.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import pino from 'pino';
+import { AwsError } from '../aws/errors.js';
+import { AuditRecorder } from '../audit/recorder.js';
+import { Authenticator } from '../authn/authenticator.js';
+import { settleUpdates, loadCluster } from '../clusters/service.js';
+import { effectiveCluster, partitionOf } from '../clusters/rules.js';
+import { eksApiPlugin, eksNotFoundHandler } from '../eks-api/plugin.js';
+import type { ClusterEndpoint } from '../eks-api/shapes.js';
+import { authenticateOrThrow, authorize as iamAuthorize, bootstrap } from '../iam/index.js';
+import { awsQueryPlugin } from '../aws-query/plugin.js';
+import { Indexes } from '../index/indexes.js';
+import type { AuditEvent, Caller } from '../model/types.js';
+import { PostgresStore } from '../store/postgres.js';
+import { SqliteStore } from '../store/sqlite.js';
+import type { Store } from '../store/store.js';
+import type { Tx } from '../store/repo.js';
+import { webhooksPlugin } from '../webhooks/plugin.js';
+import type { ServerConfig } from './config.js';
+import { isLoopback, publicUrlOf } from './config.js';
+import { ADMIN_PROFILE, ensureDataDir, paths, writeCredentialsProfile, writeServerInfo } from './datadir.js';
+import { createBaseApp } from './http.js';
+import { Metrics } from './metrics.js';
+import type { TlsMaterial } from './tls.js';
+import { ensureSelfSigned, loadProvided } from './tls.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  store: Store;
+  indexes: Indexes;
+  metrics: Metrics;
+  tls?: TlsMaterial;
+  /** Set when this start created the bootstrap administrator. */
+  bootstrapped?: { accountId: string; accessKeyId: string; credentialsFile: string };
+  accountId: string;
+  close(): Promise<void>;
+}
+
+/** The identity background jobs act as (settling completed updates). */
+const SYSTEM_CALLER: Caller = {
+  accountId: '000000000000',
+  arn: 'arn:aws:iam::000000000000:user/entryway-system',
+  principalArn: 'arn:aws:iam::000000000000:user/entryway-system',
+  principalId: 'ENTRYWAYSYSTEM',
+  accessKeyId: '-',
+  kind: 'user',
+};
+
+export function createLogger(level: string): pino.Logger {
+  return pino({
+    level,
+    base: { service: 'entryway' },
+    redact: {
+      paths: ['req.headers.authorization', 'headers.authorization', '*.token', '*.secretAccessKey', '*.sessionToken', '*.password'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+export async function openStore(cfg: Pick<ServerConfig, 'storeUrl' | 'dataDir'>): Promise<Store> {
+  if (cfg.storeUrl && /^postgres(ql)?:\/\//.test(cfg.storeUrl)) return PostgresStore.open(cfg.storeUrl);
+  if (cfg.storeUrl && !cfg.storeUrl.startsWith('sqlite:')) throw new Error(`unsupported --store ${JSON.stringify(cfg.storeUrl.split(':')[0])}: use postgres://… or leave it unset for SQLite`);
+  const path = cfg.storeUrl?.startsWith('sqlite:') ? cfg.storeUrl.slice('sqlite:'.length) : paths(cfg.dataDir).db;
+  return new SqliteStore(path);
+}
+
+function tlsNames(cfg: ServerConfig): string[] {
+  const names = ['localhost', '127.0.0.1', '::1', hostname()];
+  if (cfg.host !== '0.0.0.0' && cfg.host !== '::') names.push(cfg.host);
+  if (cfg.publicUrl) names.push(new URL(cfg.publicUrl).hostname.replace(/^\[|\]$/g, ''));
+  if (cfg.tls.mode === 'self-signed') names.push(...cfg.tls.sans);
+  return names;
+}
+
+export async function startServer(cfg: ServerConfig, opts: { logger?: pino.Logger; now?: () => number } = {}): Promise<RunningServer> {
+  const now = opts.now ?? Date.now;
+  const log = opts.logger ?? createLogger(cfg.logLevel);
+  if (cfg.tls.mode === 'none' && !isLoopback(cfg.host) && !cfg.allowInsecureHttp) {
+    throw new Error(`refusing plain HTTP on ${cfg.host}: use --tls self-signed or --tls-cert/--tls-key, or pass --allow-insecure-http`);
+  }
+  ensureDataDir(cfg.dataDir);
+  const store = await openStore(cfg);
+  const metrics = new Metrics();
+  let closed = false;
+  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  try {
+    const boot = await bootstrap(store, cfg.accountId ? { accountId: cfg.accountId } : {});
+    let bootstrapped: RunningServer['bootstrapped'];
+    let accountId: string;
+    if (boot.created) {
+      const c = boot.credentials;
+      const file = writeCredentialsProfile(cfg.dataDir, ADMIN_PROFILE, c.accessKeyId, c.secretAccessKey);
+      bootstrapped = { accountId: c.accountId, accessKeyId: c.accessKeyId, credentialsFile: file };
+      accountId = c.accountId;
+      log.info({ accountId, user: c.userArn, accessKeyId: c.accessKeyId, credentialsFile: file }, 'bootstrap administrator created');
+    } else {
+      accountId = boot.accountId;
+      if (cfg.accountId && cfg.accountId !== accountId) log.warn({ existing: accountId, requested: cfg.accountId }, '--account-id ignored: the store already has a primary account');
+    }
+    // Shared secret kube-apiserver presents to the webhooks; one per installation (all replicas).
+    const webhookToken = await store.transaction((tx) => tx.putSettingIfAbsent('webhookToken', randomBytes(32).toString('base64url')));
+
+    const indexes = new Indexes(store, now, {
+      onReload: (kind) => metrics.indexReloads.inc({ kind }),
+      onResync: () => metrics.indexResyncs.inc(),
+      onError: (e) => log.error({ err: e }, 'index update failed; serving the last good state'),
+    });
+    await indexes.start();
+    cleanups.unshift(() => indexes.stop());
+
+    const tls = cfg.tls.mode === 'self-signed' ? ensureSelfSigned(cfg.dataDir, tlsNames(cfg), now()) : cfg.tls.mode === 'provided' ? loadProvided(cfg.tls.certPath, cfg.tls.keyPath, cfg.tls.caPath) : undefined;
+    const app = createBaseApp({ bodyLimit: cfg.bodyLimit, logger: log, ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}) });
+    const region = cfg.region;
+    const partition = partitionOf(region);
+    let publicUrl = '';
+    const caData = tls ? Buffer.from(tls.ca).toString('base64') : undefined;
+    const endpointFor = (name: string): ClusterEndpoint => ({ endpoint: `${publicUrl}/k8s/${name}`, ...(caData ? { caData } : {}) });
+
+    const auditRecorder = new AuditRecorder(store, { onError: (e) => log.error({ err: e }, 'audit events could not be written') });
+    const audit = async (e: AuditEvent, tx?: Tx) => {
+      metrics.apiRequests.inc({ service: e.service, operation: e.operation, result: e.result });
+      await auditRecorder.record(e, tx);
+    };
+
+    // Tokens presigned for Entryway's own endpoint (AWS_ENDPOINT_URL) name this host.
+    const ownStsHosts = (): string[] => {
+      const u = new URL(publicUrl);
+      const host = u.host;
+      return [u.protocol === 'http:' ? `http://${host}` : host, ...cfg.customStsHosts];
+    };
+    const authenticator = new Authenticator({
+      indexes,
+      now,
+      tokenConfig: () => ({ customStsHosts: ownStsHosts() }),
+      connectedSts: cfg.connectedSts,
+      onStsCall: (r, outcome) => {
+        metrics.stsRequests.inc({ sts_region: r, outcome });
+        if (outcome === 'throttled') metrics.stsThrottles.inc({ sts_region: r });
+      },
+      onCache: (outcome) => metrics.tokenCache.inc({ outcome }),
+      onStale: (cluster, message) => log.warn({ cluster }, message),
+    });
+
+    // Read-your-writes for reviews: a change is in this replica's index before its call returns,
+    // so e.g. a deleted access entry stops its principal on the very next review.
+    app.addHook('onSend', async (req) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') await indexes.settled();
+    });
+    app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
+    app.get('/readyz', async (req, reply) => {
+      const s = store.status();
+      const ready = indexes.loaded && s.connected && s.feed;
+      const body = { status: ready ? 'ready' : 'degraded', store: { kind: store.kind, ...s }, index: { loaded: indexes.loaded, clusters: indexes.clusters.size, ...(indexes.lastError ? { lastError: indexes.lastError } : {}) } };
+      const lenient = (req.query as Record<string, string>).allowDegraded === 'true';
+      return reply.code(ready || (lenient && indexes.loaded) ? 200 : 503).send(body);
+    });
+    app.get('/metrics', async (_req, reply) => {
+      const s = store.status();
+      metrics.storeUp.set(s.connected ? 1 : 0);
+      metrics.changeFeedUp.set(s.feed ? 1 : 0);
+      metrics.tokenCacheSize.set(authenticator.cacheSize);
+      metrics.auditDropped.set(auditRecorder.dropped);
+      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+
+    await app.register(eksApiPlugin, {
+      store,
+      region,
+      partition,
+      now,
+      updateDurationMs: cfg.updateDurationMs,
+      clusterCreateDurationMs: cfg.clusterCreateDurationMs,
+      authenticate: async (raw) => {
+        const a = await authenticateOrThrow(store, raw, now(), 'rest-json');
+        return { caller: a.caller, service: a.service };
+      },
+      authorize: (tx, caller, req) => iamAuthorize(tx, caller, { ...req, now: now() }),
+      endpointFor,
+      audit,
+    });
+    await app.register(awsQueryPlugin, {
+      store,
+      region,
+      partition,
+      now,
+      onAudit: async (e) => {
+        await audit(e);
+      },
+      onError: (err) => log.error({ err }, 'IAM/STS request failed'),
+    });
+    await app.register(webhooksPlugin, {
+      authenticator,
+      indexes,
+      now,
+      metrics,
+      webhookToken: () => webhookToken,
+      log,
+    });
+
+    app.setNotFoundHandler((req, reply) => {
+      const path = (req.raw.url ?? '/').split('?')[0] ?? '/';
+      if (/^\/(clusters|access-policies|tags)(\/|$)/.test(path)) return eksNotFoundHandler(req, reply);
+      return reply.code(404).send({ message: `Not found: ${req.method} ${path.slice(0, 200)}` });
+    });
+    app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      if (status === 500) log.error({ err }, 'unhandled error');
+      const aws = new AwsError(status === 413 ? 'RequestEntityTooLargeException' : status === 500 ? 'ServerException' : 'BadRequestException', status, status === 500 ? 'Entryway hit an internal error.' : err.message);
+      void reply.code(aws.status).header('x-amzn-errortype', aws.code).send({ message: aws.message });
+      void req;
+    });
+
+    // Completed asynchronous updates take effect by the clock; this writes their effects (e.g. the
+    // creator's entry when a cluster leaves CONFIG_MAP) without waiting for the next API call.
+    const sweeper = setInterval(() => {
+      const t = now();
+      for (const slice of indexes.clusters.all()) {
+        if (!effectiveCluster(slice.record, slice.updates, t).due.length) continue;
+        void store
+          .transaction(async (tx) => {
+            const view = await loadCluster(tx, slice.name, { forUpdate: true });
+            await settleUpdates({ tx, caller: SYSTEM_CALLER, now: t, region, partition, updateDurationMs: cfg.updateDurationMs, clusterCreateDurationMs: cfg.clusterCreateDurationMs, audit: { clusterName: null, resource: null } }, view);
+          })
+          .catch((e) => log.warn({ err: e, cluster: slice.name }, 'could not settle completed updates'));
+      }
+    }, 1000);
+    sweeper.unref();
+    const housekeeping = setInterval(() => {
+      const t = now();
+      void store
+        .transaction(async (tx) => {
+          await tx.deleteExpiredSessions(t);
+          await tx.deleteIdempotentBefore(t - 24 * 3600_000);
+        })
+        .catch((e) => log.warn({ err: e }, 'housekeeping failed'));
+    }, 60_000);
+    housekeeping.unref();
+    cleanups.unshift(() => {
+      clearInterval(sweeper);
+      clearInterval(housekeeping);
+    });
+
+    await app.listen({ host: cfg.host, port: cfg.port });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
+    publicUrl = publicUrlOf(cfg, port);
+    writeServerInfo(cfg.dataDir, {
+      url: publicUrl,
+      region,
+      ...(tls?.caPath ? { caPath: tls.caPath } : {}),
+      pid: process.pid,
+      startedAt: new Date(now()).toISOString(),
+      store: store.description,
+    });
+    log.info({ url: publicUrl, store: store.description, accountId }, 'Entryway is listening');
+
+    return {
+      url: publicUrl,
+      port,
+      app,
+      store,
+      indexes,
+      metrics,
+      ...(tls ? { tls } : {}),
+      ...(bootstrapped ? { bootstrapped } : {}),
+      accountId,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        // Stop accepting, let in-flight requests (reviews) finish, then release the store.
+        await app.close();
+        await auditRecorder.flush();
+        for (const c of cleanups) await c();
+      },
+    };
+  } catch (e) {
+    for (const c of cleanups) await Promise.resolve(c()).catch(() => undefined);
+    throw e;
+  }
+}
