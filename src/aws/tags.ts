@@ -1,4 +1,4 @@
-import { AwsError } from './errors.js';
+import type { AwsError } from './errors.js';
 import type { Tags } from '../model/types.js';
 
 /**

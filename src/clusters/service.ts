@@ -262,7 +262,10 @@ export async function updateClusterConfig(ctx: OpContext, name: unknown, body: R
         ['endpointPrivateAccess', 'EndpointPrivateAccess'],
       ] as const) {
         const b = optionalBoolean(vpc[k], `resourcesVpcConfig.${k}`);
-        if (b !== undefined) (next[k] = b, params.push({ type: ptype, value: String(b) }));
+        if (b !== undefined) {
+          next[k] = b;
+          params.push({ type: ptype, value: String(b) });
+        }
       }
       if (vpc.publicAccessCidrs !== undefined) {
         next.publicAccessCidrs = stringList(vpc.publicAccessCidrs, 'resourcesVpcConfig.publicAccessCidrs');
@@ -272,7 +275,10 @@ export async function updateClusterConfig(ctx: OpContext, name: unknown, body: R
         ['subnetIds', 'Subnets'],
         ['securityGroupIds', 'SecurityGroups'],
       ] as const) {
-        if (vpc[k] !== undefined) (next[k] = stringList(vpc[k], `resourcesVpcConfig.${k}`), params.push({ type: ptype, value: JSON.stringify(next[k]) }));
+        if (vpc[k] !== undefined) {
+          next[k] = stringList(vpc[k], `resourcesVpcConfig.${k}`);
+          params.push({ type: ptype, value: JSON.stringify(next[k]) });
+        }
       }
       if (!params.length) throw eksError.invalidParameter('No changes needed: resourcesVpcConfig contains no change.');
       type = params.some((p) => p.type === 'Subnets' || p.type === 'SecurityGroups') ? 'VpcConfigUpdate' : 'EndpointAccessUpdate';

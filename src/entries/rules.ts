@@ -74,6 +74,15 @@ export function parsePrincipalArn(input: unknown, type: AccessEntryType, cluster
   return { partition, accountId, kind, path, name };
 }
 
+/** C0 controls and DEL: never part of a Kubernetes user or group name. */
+function hasControlCharacters(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
 const SESSION_VARS = ['{{SessionName}}', '{{SessionNameRaw}}'];
 
 /** A caller-supplied username (create or update). */
@@ -81,7 +90,7 @@ export function validateUsername(input: unknown): string {
   if (typeof input !== 'string') throw eksError.invalidParameter('username must be a string.');
   if (input.length === 0) throw eksError.invalidParameter('username must not be empty.');
   if (input.length > MAX_USERNAME_LENGTH) throw eksError.invalidParameter(`username must be at most ${MAX_USERNAME_LENGTH} characters.`);
-  if (/[\u0000-\u001f\u007f]/.test(input)) throw eksError.invalidParameter('username must not contain control characters.');
+  if (hasControlCharacters(input)) throw eksError.invalidParameter('username must not contain control characters.');
   for (const prefix of RESERVED_USERNAME_PREFIXES) {
     if (input.startsWith(prefix)) throw eksError.invalidParameter(eksMessages.usernameReserved(prefix));
   }
@@ -104,7 +113,7 @@ export function validateGroups(input: unknown): string[] {
     if (typeof g !== 'string') throw eksError.invalidParameter('kubernetesGroups must be a list of strings.');
     if (g.length === 0) throw eksError.invalidParameter('The kubernetes group name must not be empty.');
     if (g.length > MAX_GROUP_LENGTH) throw eksError.invalidParameter(`The kubernetes group name must be at most ${MAX_GROUP_LENGTH} characters.`);
-    if (/[\u0000-\u001f\u007f]/.test(g)) throw eksError.invalidParameter('The kubernetes group name must not contain control characters.');
+    if (hasControlCharacters(g)) throw eksError.invalidParameter('The kubernetes group name must not contain control characters.');
     if (g.startsWith('system:')) throw eksError.invalidParameter(eksMessages.groupReserved(g));
     if (!out.includes(g)) out.push(g);
   }

@@ -36,8 +36,10 @@ async function loadAccount(tx: Tx, accountId: string, now: number): Promise<Acco
   const principalsByArn = new Map<string, string>();
   const usersByName = new Map(users.map((u) => [u.userName.toLowerCase(), u]));
   const rolesByName = new Map(roles.map((r) => [r.roleName.toLowerCase(), r]));
-  for (const u of users) (principalIds.add(u.userId), principalsByArn.set(u.arn.toLowerCase(), u.userId));
-  for (const r of roles) (principalIds.add(r.roleId), principalsByArn.set(r.arn.toLowerCase(), r.roleId));
+  for (const [id, arn] of [...users.map((u) => [u.userId, u.arn]), ...roles.map((r) => [r.roleId, r.arn])] as [string, string][]) {
+    principalIds.add(id);
+    principalsByArn.set(arn.toLowerCase(), id);
+  }
   for (const k of await tx.listAccessKeys(accountId)) {
     const u = usersByName.get(k.userName.toLowerCase());
     if (!u) continue;

@@ -550,13 +550,34 @@ export class Tx {
   async queryAudit(q: AuditQuery): Promise<AuditEvent[]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (q.clusterName !== undefined) (where.push('cluster_name = ?'), args.push(q.clusterName));
-    if (q.since !== undefined) (where.push('at >= ?'), args.push(q.since));
-    if (q.until !== undefined) (where.push('at < ?'), args.push(q.until));
-    if (q.principalArn !== undefined) (where.push('principal_arn = ?'), args.push(q.principalArn));
-    if (q.operation !== undefined) (where.push('operation = ?'), args.push(q.operation));
-    if (q.kind !== undefined) (where.push('kind = ?'), args.push(q.kind));
-    if (q.afterId !== undefined) (where.push('id > ?'), args.push(q.afterId));
+    if (q.clusterName !== undefined) {
+      where.push('cluster_name = ?');
+      args.push(q.clusterName);
+    }
+    if (q.since !== undefined) {
+      where.push('at >= ?');
+      args.push(q.since);
+    }
+    if (q.until !== undefined) {
+      where.push('at < ?');
+      args.push(q.until);
+    }
+    if (q.principalArn !== undefined) {
+      where.push('principal_arn = ?');
+      args.push(q.principalArn);
+    }
+    if (q.operation !== undefined) {
+      where.push('operation = ?');
+      args.push(q.operation);
+    }
+    if (q.kind !== undefined) {
+      where.push('kind = ?');
+      args.push(q.kind);
+    }
+    if (q.afterId !== undefined) {
+      where.push('id > ?');
+      args.push(q.afterId);
+    }
     const sql = `SELECT id, data FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
     const rows = await this.sql.all<{ id: number; data: string }>(sql, [...args, q.limit]);
     return rows.map((r) => ({ ...(JSON.parse(r.data) as AuditEvent), id: Number(r.id) }));
