@@ -40,6 +40,24 @@ function stringList(v: unknown, what: string, max = 100): string[] {
   return v as string[];
 }
 
+const LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'];
+
+/** Logging {clusterLogging: [{types: [LogType], enabled: boolean}]} (botocore Logging/LogSetup). */
+function parseLogging(v: unknown): Record<string, unknown> {
+  const lg = asObject(v, 'logging');
+  if (lg.clusterLogging === undefined || lg.clusterLogging === null) return {};
+  const bad = () => eksError.invalidParameter(`logging.clusterLogging must be a list of {types: [${LOG_TYPES.join(', ')}], enabled: true|false}.`);
+  if (!Array.isArray(lg.clusterLogging) || lg.clusterLogging.length > LOG_TYPES.length) throw bad();
+  const clusterLogging = lg.clusterLogging.map((setup: unknown) => {
+    const o = asObject(setup, 'logging.clusterLogging[]');
+    const types = stringList(o.types, 'logging.clusterLogging[].types', LOG_TYPES.length);
+    if (types.some((t) => !LOG_TYPES.includes(t))) throw bad();
+    const enabled = optionalBoolean(o.enabled, 'logging.clusterLogging[].enabled');
+    return { types, ...(enabled === undefined ? {} : { enabled }) };
+  });
+  return { clusterLogging };
+}
+
 const ROLE_ARN = /^arn:[a-z-]+:iam::\d{12}:role\/[\x21-\x7e]{1,576}$/;
 
 /** Short deterministic hex ids derived from the cluster id (vpc-…, sg-…) so Describe is stable. */
@@ -63,9 +81,18 @@ export async function createCluster(ctx: OpContext, body: Record<string, unknown
   const bootstrap = optionalBoolean(access.bootstrapClusterCreatorAdminPermissions, 'accessConfig.bootstrapClusterCreatorAdminPermissions') ?? true;
   if (mode === 'CONFIG_MAP' && !bootstrap) throw eksError.invalidParameter(eksMessages.bootstrapRequiredForConfigMap);
   const tags = validateTags(body.tags, eksError.invalidParameter);
-  const logging = asObject(body.logging, 'logging');
+  const logging = parseLogging(body.logging);
   const knc = asObject(body.kubernetesNetworkConfig, 'kubernetesNetworkConfig');
+  if (knc.serviceIpv4Cidr !== undefined && knc.serviceIpv4Cidr !== null && (typeof knc.serviceIpv4Cidr !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(knc.serviceIpv4Cidr))) {
+    throw eksError.invalidParameter('kubernetesNetworkConfig.serviceIpv4Cidr must be an IPv4 CIDR block such as 10.100.0.0/16.');
+  }
+  if (knc.ipFamily !== undefined && knc.ipFamily !== null && knc.ipFamily !== 'ipv4' && knc.ipFamily !== 'ipv6') {
+    throw eksError.invalidParameter('kubernetesNetworkConfig.ipFamily must be ipv4 or ipv6.');
+  }
   const upgrade = asObject(body.upgradePolicy, 'upgradePolicy');
+  if (upgrade.supportType !== undefined && upgrade.supportType !== null && upgrade.supportType !== 'STANDARD' && upgrade.supportType !== 'EXTENDED') {
+    throw eksError.invalidParameter('upgradePolicy.supportType must be STANDARD or EXTENDED.');
+  }
   const deletionProtection = optionalBoolean(body.deletionProtection, 'deletionProtection') ?? false;
 
   const existing = await ctx.tx.getCluster(name);
@@ -246,7 +273,8 @@ export async function updateClusterConfig(ctx: OpContext, name: unknown, body: R
       break;
     }
     case 'logging': {
-      const lg = asObject(body.logging, 'logging');
+      const lg = parseLogging(body.logging);
+      if (lg.clusterLogging === undefined) throw eksError.invalidParameter('No changes needed: logging contains no clusterLogging.');
       type = 'LoggingUpdate';
       params = [{ type: 'ClusterLogging', value: JSON.stringify(lg) }];
       effect = { spec: { logging: lg } };

@@ -3,7 +3,7 @@
  * idempotency, audit, and AWS-style errors. Operations themselves live in clusters/ and entries/.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AwsError, eksError } from '../aws/errors.js';
 import { validateTagKeys, validateTags } from '../aws/tags.js';
 import type { AuditNote, OpContext } from '../clusters/context.js';
@@ -468,12 +468,51 @@ function parseQuery(rawQuery: string): Record<string, string | string[]> {
   return out;
 }
 
+/** JSON with object keys sorted, so the same request from another client (key order) hashes alike. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
 function requestHash(op: string, params: Record<string, string>, body: Record<string, unknown>): string {
   const { clientRequestToken: _t, ...rest } = body;
-  return createHash('sha256').update(JSON.stringify([op, params, rest])).digest('hex');
+  return createHash('sha256').update(canonicalJson([op, params, rest])).digest('hex');
+}
+
+/** clientRequestToken: absent, or a string of 1–64 characters (a token that is not used is a lost retry). */
+function clientRequestTokenOf(body: Record<string, unknown>): string | undefined {
+  const t = body.clientRequestToken;
+  if (t === undefined || t === null) return undefined;
+  if (typeof t !== 'string' || t.length < 1 || t.length > 64) throw eksError.invalidParameter('clientRequestToken must be a string of 1 to 64 characters.');
+  return t;
+}
+
+/**
+ * Errors raised before a route handler runs (body over the limit, malformed Content-Length, …)
+ * in this plugin's AWS shape; the app-level handler does not reach encapsulated plugins.
+ */
+function frameworkError(err: FastifyError, bodyLimit: number | undefined): AwsError {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+  if (status === 413) {
+    return new AwsError('RequestEntityTooLargeException', 413, `The request body is larger than the ${bodyLimit ?? 'configured'}-byte limit.`);
+  }
+  if (status === 500) return eksError.server('Entryway hit an internal error. The request was not applied.');
+  return new AwsError('SerializationException', status, err.message);
 }
 
 export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Promise<void> {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (!(err instanceof AwsError) && (!err.statusCode || err.statusCode >= 500)) req.log.error({ err }, 'unhandled error in EKS API');
+    sendError(reply, err instanceof AwsError ? err : frameworkError(err, app.initialConfig.bodyLimit));
+  });
   for (const route of ROUTES) {
     app.route({
       method: route.method,
@@ -504,8 +543,7 @@ export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Prom
               clusterCreateDurationMs: o.clusterCreateDurationMs,
               audit,
             };
-            const token = route.idempotent && typeof body.clientRequestToken === 'string' ? body.clientRequestToken : undefined;
-            if (token !== undefined && token.length > 64) throw eksError.invalidParameter('clientRequestToken must be at most 64 characters.');
+            const token = route.idempotent ? clientRequestTokenOf(body) : undefined;
             const scope = `${route.operation}/${auth.caller.accountId}/${params.name ?? ''}`;
             const hash = token !== undefined ? requestHash(route.operation, params, body) : '';
             if (token !== undefined) {

@@ -63,6 +63,8 @@ async function newEntry(
   ctx: OpContext,
   cluster: ClusterRecord,
   input: { principalArn: unknown; type: unknown; username: unknown; kubernetesGroups: unknown; tags: unknown },
+  /** The principal's unique ID when it is already known (the cluster creator): IAM is not consulted. */
+  knownPrincipalId?: string,
 ): Promise<AccessEntryRecord> {
   const type = parseEntryType(input.type);
   const principal = parsePrincipalArn(input.principalArn, type, cluster.accountId);
@@ -74,7 +76,10 @@ async function newEntry(
   if (type !== 'STANDARD' && (username !== undefined || groups.length > 0)) throw eksError.invalidParameter(eksMessages.onlyStandard);
   const tags = validateTags(input.tags, eksError.invalidParameter);
 
-  const resolved = await resolvePrincipal(ctx.tx, principal);
+  // The creator was authenticated when it created the cluster; it may have been deleted from IAM
+  // since, and its entry must still be written (or a mode move could never complete).
+  const resolved: PrincipalResolution =
+    knownPrincipalId !== undefined ? { held: true, exists: true, principalId: knownPrincipalId, arn: principalArn } : await resolvePrincipal(ctx.tx, principal);
   if (resolved.held && !resolved.exists) throw eksError.invalidParameter(eksMessages.invalidPrincipal);
 
   if (await ctx.tx.getEntry(cluster.name, principalArn)) throw eksError.inUse(eksMessages.entryInUse, { clusterName: cluster.name });
@@ -128,9 +133,13 @@ export async function createAccessEntry(ctx: OpContext, clusterName: unknown, bo
 export async function createCreatorEntry(ctx: OpContext, cluster: ClusterRecord, policyArn: string): Promise<void> {
   const principalArn = cluster.creator.principalArn;
   if (!(await ctx.tx.getEntry(cluster.name, principalArn))) {
-    const entry = await newEntry(ctx, cluster, { principalArn, type: 'STANDARD', username: undefined, kubernetesGroups: undefined, tags: undefined });
     // The creator is the caller EKS authenticated, so its unique ID is known even across accounts.
-    entry.principalId = cluster.creator.principalId;
+    const entry = await newEntry(
+      ctx,
+      cluster,
+      { principalArn, type: 'STANDARD', username: undefined, kubernetesGroups: undefined, tags: undefined },
+      cluster.creator.principalId,
+    );
     await ctx.tx.insertEntry(entry);
   }
   if (!(await ctx.tx.getAssociation(cluster.name, principalArn, policyArn))) {
@@ -185,7 +194,8 @@ export async function updateAccessEntry(ctx: OpContext, clusterName: unknown, pr
   const next: AccessEntryRecord = {
     ...entry,
     username: username ?? entry.username,
-    kubernetesGroups: groups ?? entry.kubernetesGroups,
+    // Node-typed entries keep the groups EKS reports for them (an empty list is accepted as no change).
+    kubernetesGroups: entry.type === 'STANDARD' ? (groups ?? entry.kubernetesGroups) : entry.kubernetesGroups,
     modifiedAt: ctx.now,
   };
   await ctx.tx.updateEntry(next);

@@ -23,10 +23,14 @@ import { SqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
 import type { Tx } from '../store/repo.js';
 import { webhooksPlugin } from '../webhooks/plugin.js';
+import { kubeApiPlugin } from '../kube-api/plugin.js';
+import { entrywayApiPlugin } from '../entryway-api/plugin.js';
+import { watchAwsAuthFiles } from './aws-auth-files.js';
 import type { ServerConfig } from './config.js';
 import { isLoopback, publicUrlOf } from './config.js';
 import { ADMIN_PROFILE, ensureDataDir, paths, writeCredentialsProfile, writeServerInfo } from './datadir.js';
 import { createBaseApp } from './http.js';
+import type { RawRequest } from './http.js';
 import { Metrics } from './metrics.js';
 import type { TlsMaterial } from './tls.js';
 import { ensureSelfSigned, loadProvided } from './tls.js';
@@ -81,7 +85,14 @@ function tlsNames(cfg: ServerConfig): string[] {
   return names;
 }
 
-export async function startServer(cfg: ServerConfig, opts: { logger?: pino.Logger; now?: () => number } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  logger?: pino.Logger;
+  now?: () => number;
+  /** Replaces fetch for calls to the real STS (tests stand a loopback server in for AWS). */
+  stsFetch?: typeof fetch;
+}
+
+export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
   const now = opts.now ?? Date.now;
   const log = opts.logger ?? createLogger(cfg.logLevel);
   if (cfg.tls.mode === 'none' && !isLoopback(cfg.host) && !cfg.allowInsecureHttp) {
@@ -142,6 +153,7 @@ export async function startServer(cfg: ServerConfig, opts: { logger?: pino.Logge
       now,
       tokenConfig: () => ({ customStsHosts: ownStsHosts() }),
       connectedSts: cfg.connectedSts,
+      ...(opts.stsFetch ? { fetchImpl: opts.stsFetch } : {}),
       onStsCall: (r, outcome) => {
         metrics.stsRequests.inc({ sts_region: r, outcome });
         if (outcome === 'throttled') metrics.stsThrottles.inc({ sts_region: r });
@@ -172,6 +184,12 @@ export async function startServer(cfg: ServerConfig, opts: { logger?: pino.Logge
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
 
+    const authenticateRestJson = async (raw: RawRequest) => {
+      const a = await authenticateOrThrow(store, raw, now(), 'rest-json');
+      return { caller: a.caller, service: a.service };
+    };
+    const authorizeIam = (tx: Tx, caller: Caller, req: { action: string; resource: string; context?: Record<string, string | string[]> }) =>
+      iamAuthorize(tx, caller, { ...req, now: now() });
     await app.register(eksApiPlugin, {
       store,
       region,
@@ -179,11 +197,8 @@ export async function startServer(cfg: ServerConfig, opts: { logger?: pino.Logge
       now,
       updateDurationMs: cfg.updateDurationMs,
       clusterCreateDurationMs: cfg.clusterCreateDurationMs,
-      authenticate: async (raw) => {
-        const a = await authenticateOrThrow(store, raw, now(), 'rest-json');
-        return { caller: a.caller, service: a.service };
-      },
-      authorize: (tx, caller, req) => iamAuthorize(tx, caller, { ...req, now: now() }),
+      authenticate: authenticateRestJson,
+      authorize: authorizeIam,
       endpointFor,
       audit,
     });
@@ -204,6 +219,21 @@ export async function startServer(cfg: ServerConfig, opts: { logger?: pino.Logge
       metrics,
       webhookToken: () => webhookToken,
       log,
+    });
+    await app.register(kubeApiPlugin, { authenticator, indexes, now });
+
+    await app.register(entrywayApiPlugin, {
+      store,
+      indexes,
+      region,
+      partition,
+      now,
+      updateDurationMs: cfg.updateDurationMs,
+      clusterCreateDurationMs: cfg.clusterCreateDurationMs,
+      authenticate: authenticateRestJson,
+      authorize: authorizeIam,
+      audit,
+      webhookConfig: () => ({ url: publicUrl, ...(tls ? { ca: tls.ca } : {}), token: webhookToken }),
     });
 
     app.setNotFoundHandler((req, reply) => {
@@ -250,6 +280,10 @@ export async function startServer(cfg: ServerConfig, opts: { logger?: pino.Logge
     });
 
     await app.listen({ host: cfg.host, port: cfg.port });
+    if (cfg.awsAuthFiles.length) {
+      const stop = watchAwsAuthFiles({ files: cfg.awsAuthFiles, store, indexes, now, region, partition, log, audit, onRejected: () => metrics.awsAuthRejected.inc() });
+      cleanups.unshift(stop);
+    }
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
     publicUrl = publicUrlOf(cfg, port);

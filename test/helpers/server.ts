@@ -68,9 +68,9 @@ export function testStoreKind(): 'sqlite' | 'postgres' {
   return process.env.ENTRYWAY_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 }
 
-export async function startTestServer(opts: { config?: Partial<ServerConfig>; store?: 'sqlite' | 'postgres'; now?: () => number } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { config?: Partial<ServerConfig>; store?: 'sqlite' | 'postgres'; now?: () => number; stsFetch?: typeof fetch; keepDataDir?: boolean } = {}): Promise<TestServer> {
   const storeKind = opts.store ?? testStoreKind();
-  const dataDir = mkdtempSync(join(tmpdir(), 'entryway-test-'));
+  const dataDir = opts.config?.dataDir ?? mkdtempSync(join(tmpdir(), 'entryway-test-'));
   let schema: string | undefined;
   let storeUrl: string | undefined;
   if (storeKind === 'postgres') {
@@ -100,7 +100,7 @@ export async function startTestServer(opts: { config?: Partial<ServerConfig>; st
     ...(storeUrl ? { storeUrl } : {}),
     ...opts.config,
   };
-  const server = await startServer(config, { logger: createLogger(config.logLevel), ...(opts.now ? { now: opts.now } : {}) });
+  const server = await startServer(config, { logger: createLogger(config.logLevel), ...(opts.now ? { now: opts.now } : {}), ...(opts.stsFetch ? { stsFetch: opts.stsFetch } : {}) });
   const p = paths(dataDir);
   const admin = readCredentialsProfile(p.credentials, ADMIN_PROFILE);
   if (!admin) throw new Error('bootstrap credentials missing');
@@ -183,7 +183,7 @@ export async function startTestServer(opts: { config?: Partial<ServerConfig>; st
     close: async () => {
       agent.destroy();
       await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
       if (schema) {
         const c = new pg.Client({ connectionString: postgresTestUrl() });
         await c.connect();

@@ -1,5 +1,22 @@
+import { accountsCreateCommand, clusterSettingsCommand, nodesListCommand, nodesRegisterCommand } from './misc.js';
+import { auditCommand } from './audit.js';
+import { awsAuthApplyCommand, awsAuthGetCommand } from './aws-auth.js';
+import { canICommand } from './can-i.js';
 import { envCommand } from './env.js';
+import { kubeconfigWebhooksCommand } from './kubeconfig.js';
 import { serveCommand } from './serve.js';
 import type { Command } from './types.js';
 
-export const commands: Command[] = [serveCommand, envCommand];
+export const commands: Command[] = [
+  serveCommand,
+  envCommand,
+  awsAuthApplyCommand,
+  awsAuthGetCommand,
+  canICommand,
+  kubeconfigWebhooksCommand,
+  auditCommand,
+  accountsCreateCommand,
+  nodesRegisterCommand,
+  nodesListCommand,
+  clusterSettingsCommand,
+];

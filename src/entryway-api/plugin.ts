@@ -1,0 +1,390 @@
+/**
+ * Entryway's own management API (rest-json under /entryway/v1, SigV4 service `eks`, actions in the
+ * `entryway:` IAM namespace): what EKS has no API for — the aws-auth ConfigMap, `can-i`, the EC2
+ * instance table behind {{EC2PrivateDNSName}}, extra accounts, webhook wiring, per-cluster settings,
+ * the audit trail, doctor and the aws-auth migration. The CLI and a console call it; going through
+ * the server means a change reaches every replica's index at once.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { eksError } from '../aws/errors.js';
+import { parseJsonBody, parseQuery, sendAwsError, singleQueryValue, toAwsError } from '../aws/rest-json.js';
+import type { AuditNote, OpContext } from '../clusters/context.js';
+import { applyAwsAuth, deleteAwsAuth } from '../clusters/aws-auth.js';
+import { assertVisible, loadCluster, loadClusterForWrite } from '../clusters/service.js';
+import type { Indexes } from '../index/indexes.js';
+import { canI } from '../authz/can-i.js';
+import { createAccount } from '../iam/index.js';
+import type { AuditEvent, Caller } from '../model/types.js';
+import type { RequestAttributes } from '../policy/engine.js';
+import type { Tx } from '../store/repo.js';
+import type { Store } from '../store/store.js';
+import type { RawRequest } from '../server/http.js';
+import { rawRequestOf } from '../server/http.js';
+
+export interface EntrywayApiOptions {
+  store: Store;
+  indexes: Indexes;
+  region: string;
+  partition: string;
+  now: () => number;
+  updateDurationMs: number;
+  clusterCreateDurationMs: number;
+  authenticate: (raw: RawRequest) => Promise<{ caller: Caller; service: string }>;
+  authorize: (tx: Tx, caller: Caller, req: { action: string; resource: string; context?: Record<string, string | string[]> }) => Promise<void>;
+  audit: (event: AuditEvent, tx?: Tx) => Promise<void>;
+  /** What `entryway kubeconfig webhooks` needs: URLs, CA and the webhook bearer token. */
+  webhookConfig: () => { url: string; ca?: string; token: string };
+  /** Extra routes contributed by other modules (doctor, migration) with the same plumbing. */
+  extraRoutes?: EntrywayRoute[];
+}
+
+export interface EntrywayCall {
+  req: FastifyRequest;
+  params: Record<string, string>;
+  query: Record<string, string | string[]>;
+  body: Record<string, unknown>;
+  caller: Caller;
+  ctx: OpContext;
+  o: EntrywayApiOptions;
+}
+
+export interface EntrywayRoute {
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  url: string;
+  operation: string;
+  kind: 'read' | 'write';
+  /** IAM resource: the cluster ARN for cluster routes, `*` otherwise. */
+  clusterScoped: boolean;
+  /** Returns the response body, or {status, body} to answer a non-200 after committing. */
+  run: (call: EntrywayCall) => Promise<Record<string, unknown> | { status: number; body: Record<string, unknown> }>;
+}
+
+function str(v: unknown, what: string, max = 4096): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > max) throw eksError.invalidParameter(`${what} is required (a string of at most ${max} characters).`);
+  return v;
+}
+
+/** Request attributes for can-i from a JSON body (same fields as kubectl auth can-i). */
+export function attributesFromBody(b: Record<string, unknown>): RequestAttributes {
+  const verb = str(b.verb, 'verb', 256);
+  if (typeof b.path === 'string') {
+    if (!b.path.startsWith('/')) throw eksError.invalidParameter('path must start with /.');
+    return { verb, path: b.path };
+  }
+  const opt = (k: string) => {
+    const v = b[k];
+    if (v === undefined || v === null) return '';
+    if (typeof v !== 'string' || v.length > 512) throw eksError.invalidParameter(`${k} must be a string.`);
+    return v;
+  };
+  return { verb, resource: str(b.resource, 'resource', 512), group: opt('group'), namespace: opt('namespace'), subresource: opt('subresource'), name: opt('name'), version: opt('version') };
+}
+
+const BUILTIN_ROUTES: EntrywayRoute[] = [
+  {
+    method: 'GET',
+    url: '/entryway/v1/clusters/:name/aws-auth',
+    operation: 'GetAwsAuth',
+    kind: 'read',
+    clusterScoped: true,
+    run: async ({ ctx, params }) => {
+      const view = await loadCluster(ctx.tx, params.name);
+      assertVisible(ctx, view);
+      const r = await ctx.tx.getAwsAuth(view.record.name);
+      if (!r) throw eksError.notFound(`Cluster ${view.record.name} has no aws-auth ConfigMap.`);
+      return { awsAuth: r };
+    },
+  },
+  {
+    method: 'PUT',
+    url: '/entryway/v1/clusters/:name/aws-auth',
+    operation: 'PutAwsAuth',
+    kind: 'write',
+    clusterScoped: true,
+    run: async ({ ctx, params, body }) => {
+      const yaml = str(body.yaml, 'yaml', 1024 * 1024);
+      const r = await applyAwsAuth(ctx, params.name, yaml);
+      if (!r.ok) {
+        // Committed: the rejection is recorded on the kept mapping; the caller gets a 400.
+        return {
+          status: 400,
+          body: {
+            message: `The aws-auth document was rejected and the last good mapping is still in force: ${r.error.message}`,
+            error: r.error,
+            kept: r.kept ? { mapRoles: r.kept.mapRoles.length, mapUsers: r.kept.mapUsers.length, mapAccounts: r.kept.mapAccounts.length } : null,
+          },
+        };
+      }
+      return {
+        applied: !r.unchanged,
+        ignoredInApiMode: r.ignored,
+        mapRoles: r.record.mapRoles.length,
+        mapUsers: r.record.mapUsers.length,
+        mapAccounts: r.record.mapAccounts.length,
+        warnings: r.record.warnings,
+      };
+    },
+  },
+  {
+    method: 'DELETE',
+    url: '/entryway/v1/clusters/:name/aws-auth',
+    operation: 'DeleteAwsAuth',
+    kind: 'write',
+    clusterScoped: true,
+    run: async ({ ctx, params }) => ({ deleted: await deleteAwsAuth(ctx, params.name) }),
+  },
+  {
+    method: 'POST',
+    url: '/entryway/v1/clusters/:name/can-i',
+    operation: 'CanI',
+    kind: 'read',
+    clusterScoped: true,
+    run: async ({ ctx, params, body, o }) => {
+      const view = await loadCluster(ctx.tx, params.name);
+      assertVisible(ctx, view);
+      await o.indexes.settled();
+      const principalArn = str(body.principalArn, 'principalArn', 2048);
+      const sessionName = body.sessionName === undefined ? undefined : str(body.sessionName, 'sessionName', 64);
+      return { ...canI(o.indexes, { cluster: view.record.name, principalArn, ...(sessionName ? { sessionName } : {}), attrs: attributesFromBody(body) }, ctx.now) };
+    },
+  },
+  {
+    method: 'PUT',
+    url: '/entryway/v1/ec2-instances/:instanceId',
+    operation: 'PutEc2Instance',
+    kind: 'write',
+    clusterScoped: false,
+    run: async ({ ctx, params, body }) => {
+      const id = String(params.instanceId);
+      if (!/^i-(\w{8}|\w{17})$/.test(id)) throw eksError.invalidParameter('instanceId must look like i-0123456789abcdef0.');
+      const dns = str(body.privateDnsName, 'privateDnsName', 253);
+      if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(dns)) throw eksError.invalidParameter('privateDnsName must be a DNS name such as ip-10-0-1-23.ec2.internal.');
+      await ctx.tx.putEc2Instance({ instanceId: id, privateDnsName: dns, updatedAt: ctx.now });
+      ctx.audit.resource = id;
+      ctx.audit.after = { privateDnsName: dns };
+      return { instanceId: id, privateDnsName: dns };
+    },
+  },
+  {
+    method: 'DELETE',
+    url: '/entryway/v1/ec2-instances/:instanceId',
+    operation: 'DeleteEc2Instance',
+    kind: 'write',
+    clusterScoped: false,
+    run: async ({ ctx, params }) => {
+      ctx.audit.resource = String(params.instanceId);
+      if (!(await ctx.tx.deleteEc2Instance(String(params.instanceId)))) throw eksError.notFound(`No EC2 instance ${String(params.instanceId).slice(0, 64)} is registered.`);
+      return {};
+    },
+  },
+  {
+    method: 'GET',
+    url: '/entryway/v1/ec2-instances',
+    operation: 'ListEc2Instances',
+    kind: 'read',
+    clusterScoped: false,
+    run: async ({ ctx }) => ({ instances: await ctx.tx.listEc2Instances() }),
+  },
+  {
+    method: 'POST',
+    url: '/entryway/v1/accounts',
+    operation: 'CreateAccount',
+    kind: 'write',
+    clusterScoped: false,
+    run: async ({ ctx, body }) => {
+      const accountId = body.accountId === undefined ? undefined : str(body.accountId, 'accountId', 12);
+      if (accountId !== undefined && !/^\d{12}$/.test(accountId)) throw eksError.invalidParameter('accountId must be 12 digits.');
+      if (accountId !== undefined && (await ctx.tx.getAccount(accountId))) throw eksError.inUse(`Account ${accountId} already exists.`);
+      const c = await createAccount(ctx.tx, { ...(accountId ? { accountId } : {}), partition: ctx.partition, now: ctx.now });
+      ctx.audit.resource = c.accountId;
+      ctx.audit.after = { accountId: c.accountId, administrator: c.userArn, accessKeyId: c.accessKeyId };
+      return { account: { accountId: c.accountId, administratorArn: c.userArn, accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey } };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/entryway/v1/accounts',
+    operation: 'ListAccounts',
+    kind: 'read',
+    clusterScoped: false,
+    run: async ({ ctx }) => ({ accounts: await ctx.tx.listAccounts() }),
+  },
+  {
+    method: 'GET',
+    url: '/entryway/v1/clusters/:name/webhook-config',
+    operation: 'GetWebhookConfig',
+    kind: 'read',
+    clusterScoped: true,
+    run: async ({ ctx, params, o }) => {
+      const view = await loadCluster(ctx.tx, params.name);
+      assertVisible(ctx, view);
+      const w = o.webhookConfig();
+      const providers = await ctx.tx.listIdentityProviders(view.record.name);
+      return {
+        cluster: view.record.name,
+        authenticateUrl: `${w.url}/clusters/${encodeURIComponent(view.record.name)}/authenticate`,
+        authorizeUrl: `${w.url}/clusters/${encodeURIComponent(view.record.name)}/authorize`,
+        ...(w.ca ? { certificateAuthorityData: Buffer.from(w.ca).toString('base64') } : {}),
+        token: w.token,
+        identityProviders: providers.map((p) => ({
+          name: p.name,
+          issuerUrl: p.issuerUrl,
+          clientId: p.clientId,
+          usernameClaim: p.usernameClaim,
+          usernamePrefix: p.usernamePrefix,
+          groupsClaim: p.groupsClaim,
+          groupsPrefix: p.groupsPrefix,
+          requiredClaims: p.requiredClaims,
+        })),
+      };
+    },
+  },
+  {
+    method: 'PUT',
+    url: '/entryway/v1/clusters/:name/settings',
+    operation: 'UpdateClusterSettings',
+    kind: 'write',
+    clusterScoped: true,
+    run: async ({ ctx, params, body }) => {
+      const view = await loadClusterForWrite(ctx, params.name);
+      const c = view.record;
+      const before = { ...c.settings };
+      if (body.lockoutProtection !== undefined) {
+        if (typeof body.lockoutProtection !== 'boolean') throw eksError.invalidParameter('lockoutProtection must be true or false.');
+        c.settings.lockoutProtection = body.lockoutProtection;
+      }
+      if (body.endpoint !== undefined) {
+        if (body.endpoint === null) delete c.endpointOverride;
+        else {
+          const ep = str(body.endpoint, 'endpoint', 2048);
+          if (!/^https:\/\//.test(ep)) throw eksError.invalidParameter('endpoint must be an https:// URL (the cluster\'s kube-apiserver).');
+          const caData = body.certificateAuthorityData === undefined ? undefined : str(body.certificateAuthorityData, 'certificateAuthorityData', 65536);
+          c.endpointOverride = { endpoint: ep, ...(caData ? { caData } : {}) };
+        }
+      }
+      await ctx.tx.updateCluster(c);
+      ctx.audit.clusterName = c.name;
+      ctx.audit.resource = c.arn;
+      ctx.audit.before = before;
+      ctx.audit.after = { ...c.settings, ...(c.endpointOverride ? { endpoint: c.endpointOverride.endpoint } : {}) };
+      return { cluster: c.name, settings: c.settings, ...(c.endpointOverride ? { endpoint: c.endpointOverride.endpoint } : {}) };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/entryway/v1/clusters/:name/settings',
+    operation: 'GetClusterSettings',
+    kind: 'read',
+    clusterScoped: true,
+    run: async ({ ctx, params }) => {
+      const view = await loadCluster(ctx.tx, params.name);
+      assertVisible(ctx, view);
+      return { cluster: view.record.name, settings: view.record.settings, ...(view.record.endpointOverride ? { endpoint: view.record.endpointOverride.endpoint } : {}) };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/entryway/v1/audit',
+    operation: 'ListAuditEvents',
+    kind: 'read',
+    clusterScoped: false,
+    run: async ({ ctx, query }) => {
+      const num = (k: string) => {
+        const v = singleQueryValue(query, k);
+        if (v === undefined || v === '') return undefined;
+        if (!/^\d{1,16}$/.test(v)) throw eksError.invalidParameter(`${k} must be a non-negative integer.`);
+        return Number(v);
+      };
+      const limit = num('limit') ?? 100;
+      if (limit < 1 || limit > 1000) throw eksError.invalidParameter('limit must be between 1 and 1000.');
+      const kind = singleQueryValue(query, 'kind');
+      if (kind !== undefined && !['management', 'authentication', 'authorization'].includes(kind)) throw eksError.invalidParameter('kind must be management, authentication or authorization.');
+      const q = {
+        limit,
+        ...(singleQueryValue(query, 'cluster') ? { clusterName: singleQueryValue(query, 'cluster') } : {}),
+        ...(num('since') !== undefined ? { since: num('since') } : {}),
+        ...(num('until') !== undefined ? { until: num('until') } : {}),
+        ...(num('afterId') !== undefined ? { afterId: num('afterId') } : {}),
+        ...(singleQueryValue(query, 'principal') ? { principalArn: singleQueryValue(query, 'principal') } : {}),
+        ...(singleQueryValue(query, 'operation') ? { operation: singleQueryValue(query, 'operation') } : {}),
+        ...(kind ? { kind: kind as AuditEvent['kind'] } : {}),
+      };
+      const events = await ctx.tx.queryAudit(q as Parameters<Tx['queryAudit']>[0]);
+      const last = events[events.length - 1];
+      return { events, ...(events.length === limit && last?.id !== undefined ? { nextAfterId: last.id } : {}) };
+    },
+  },
+];
+
+export async function entrywayApiPlugin(app: FastifyInstance, o: EntrywayApiOptions): Promise<void> {
+  for (const route of [...BUILTIN_ROUTES, ...(o.extraRoutes ?? [])]) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: async (req, reply) => {
+        const started = o.now();
+        const audit: AuditNote = { clusterName: null, resource: null };
+        let caller: Caller | undefined;
+        try {
+          const raw = rawRequestOf(req);
+          const auth = await o.authenticate(raw);
+          caller = auth.caller;
+          if (auth.service !== 'eks') throw eksError.accessDenied(`Credential should be scoped to correct service: 'eks'.`);
+          const params = req.params as Record<string, string>;
+          const body = route.method === 'PUT' || route.method === 'POST' ? parseJsonBody(raw.body) : {};
+          const query = parseQuery(raw.rawQuery);
+          const resource = route.clusterScoped ? `arn:${o.partition}:eks:${o.region}:${auth.caller.accountId}:cluster/${params.name}` : '*';
+          const exec = async (tx: Tx) => {
+            await o.authorize(tx, auth.caller, { action: `entryway:${route.operation}`, resource });
+            const ctx: OpContext = {
+              tx,
+              caller: auth.caller,
+              now: started,
+              region: o.region,
+              partition: o.partition,
+              updateDurationMs: o.updateDurationMs,
+              clusterCreateDurationMs: o.clusterCreateDurationMs,
+              audit,
+            };
+            const out = await route.run({ req, params, query, body, caller: auth.caller, ctx, o });
+            if (route.kind === 'write') {
+              const status = 'status' in out && typeof out.status === 'number' ? out.status : 200;
+              await o.audit(event(req, auth.caller, route.operation, audit, status === 200 ? 'Success' : 'Rejected', started), tx);
+            }
+            return out;
+          };
+          const out = route.kind === 'write' ? await o.store.transaction(exec) : await o.store.read(exec);
+          if (route.kind === 'read') void o.audit(event(req, auth.caller, route.operation, audit, 'Success', started)).catch(() => undefined);
+          const status = 'status' in out && typeof out.status === 'number' ? out.status : 200;
+          const payload = status === 200 ? out : (out as { body: Record<string, unknown> }).body;
+          reply.code(status).header('content-type', 'application/json');
+          if (status !== 200) reply.header('x-amzn-errortype', 'InvalidParameterException');
+          return JSON.stringify(payload);
+        } catch (e) {
+          const err = toAwsError(e, req.log);
+          void o.audit(event(req, caller, route.operation, audit, err.code, started, err.message)).catch(() => undefined);
+          return sendAwsError(reply, err);
+        }
+      },
+    });
+  }
+}
+
+function event(req: FastifyRequest, caller: Caller | undefined, operation: string, note: AuditNote, result: string, at: number, errorMessage?: string): AuditEvent {
+  return {
+    at,
+    kind: 'management',
+    requestId: req.id,
+    principalArn: caller?.arn ?? '-',
+    accessKeyId: caller?.accessKeyId ?? '-',
+    sourceIp: req.ip,
+    service: 'entryway',
+    operation,
+    clusterName: note.clusterName ?? (req.params as Record<string, string> | undefined)?.name ?? null,
+    resource: note.resource,
+    result,
+    ...(errorMessage ? { errorMessage } : {}),
+    ...(note.before !== undefined ? { before: note.before } : {}),
+    ...(note.after !== undefined ? { after: note.after } : {}),
+  };
+}
