@@ -13,6 +13,7 @@ import { applyAwsAuth, deleteAwsAuth } from '../clusters/aws-auth.js';
 import { assertVisible, loadCluster, loadClusterForWrite } from '../clusters/service.js';
 import type { Indexes } from '../index/indexes.js';
 import { canI } from '../authz/can-i.js';
+import { diagnose } from '../doctor/doctor.js';
 import { createAccount } from '../iam/index.js';
 import type { AuditEvent, Caller } from '../model/types.js';
 import type { RequestAttributes } from '../policy/engine.js';
@@ -280,6 +281,21 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
       const view = await loadCluster(ctx.tx, params.name);
       assertVisible(ctx, view);
       return { cluster: view.record.name, settings: view.record.settings, ...(view.record.endpointOverride ? { endpoint: view.record.endpointOverride.endpoint } : {}) };
+    },
+  },
+  {
+    method: 'GET',
+    url: '/entryway/v1/clusters/:name/doctor',
+    operation: 'Doctor',
+    kind: 'read',
+    clusterScoped: true,
+    run: async ({ ctx, params, o }) => {
+      const view = await loadCluster(ctx.tx, params.name);
+      assertVisible(ctx, view);
+      await o.indexes.settled();
+      const slice = o.indexes.clusters.get(view.record.name);
+      if (!slice) throw eksError.unavailable('The cluster is not loaded in this replica yet; retry.');
+      return { cluster: slice.name, authenticationMode: slice.mode(ctx.now), findings: diagnose(slice, o.indexes.credentials, ctx.now) };
     },
   },
   {

@@ -28,11 +28,13 @@ export class ClusterSlice {
     readonly record: ClusterRecord,
     readonly revision: number,
     readonly updates: readonly UpdateRecord[],
-    entries: readonly AccessEntryRecord[],
+    /** Every access entry, for tools (doctor, migration); the hot path uses the keyed lookups. */
+    readonly entryList: readonly AccessEntryRecord[],
     associations: readonly AssociationRecord[],
     readonly awsAuth: AwsAuthRecord | undefined,
     readonly identityProviders: readonly OidcProviderRecord[],
   ) {
+    const entries = entryList;
     this.entries = new EntryIndex(entries);
     this.awsAuthIndex = awsAuth ? new AwsAuthIndex(awsAuth) : undefined;
     for (const a of associations) {

@@ -87,6 +87,7 @@ export class CredentialIndex {
     private readonly store: Store,
     private readonly now: () => number,
     private readonly onError: (e: unknown) => void = () => undefined,
+    private readonly onReload: (kind: string) => void = () => undefined,
   ) {}
 
   /** The credential for an access key ID, if Entryway issued it (regardless of status/expiry). */
@@ -124,6 +125,7 @@ export class CredentialIndex {
       this.accounts.set(accountId, slice);
       for (const k of slice.keys.keys()) this.keyOwner.set(k, accountId);
     } else this.accounts.delete(accountId);
+    this.onReload('account');
   }
 
   async resync(): Promise<void> {

@@ -32,7 +32,7 @@ export class Indexes {
       hooks.onError?.(e);
     };
     this.clusters = new ClusterIndex(store, { ...(hooks.onReload ? { onReload: hooks.onReload } : {}), onError });
-    this.credentials = new CredentialIndex(store, now, onError);
+    this.credentials = new CredentialIndex(store, now, onError, (kind) => hooks.onReload?.(kind));
   }
 
   privateDnsName(instanceId: string): string | undefined {

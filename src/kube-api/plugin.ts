@@ -12,7 +12,7 @@ import type { ClusterSlice } from '../index/access-index.js';
 import { MAX_REVIEW_TOKEN_BYTES } from '../webhooks/tokenreview.js';
 import type { KubernetesUser } from '../webhooks/tokenreview.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
-import type { ReviewKind } from './request.js';
+import type { ReviewKind, ReviewRequest } from './request.js';
 import { attributesOf, MAX_REVIEW_BODY_BYTES, parseReviewRequest, ReviewRequestError } from './request.js';
 import { decideAccess, rulesReview, userInfoOf } from './review.js';
 import type { KubeStatus } from './status.js';
@@ -132,7 +132,7 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
         if (!user) return reply;
         const version = (req.params as { version?: string }).version ?? 'v1';
         const apiVersion = `${group}/${version}`;
-        let parsed;
+        let parsed: ReviewRequest;
         try {
           parsed = parseReviewRequest(kind, apiVersion, req.headers['content-type'], Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
         } catch (e) {

@@ -50,13 +50,13 @@ export class WireReader {
     for (let i = 0; i < 10; i++) {
       if (this.pos >= this.buf.length) throw new ProtobufDecodeError('truncated varint');
       const b = this.buf[this.pos++]!;
-      // The 10th byte may only carry the 64th bit.
+      // The 10th byte may only carry the 64th bit (and so cannot continue).
       if (i === 9 && b > 1) throw new ProtobufDecodeError('varint overflows 64 bits');
       value += (b & 0x7f) * scale;
       if ((b & 0x80) === 0) return value;
       scale *= 128;
     }
-    throw new ProtobufDecodeError('varint longer than 10 bytes');
+    throw new ProtobufDecodeError('varint overflows 64 bits'); // unreachable: the 10th byte ends it
   }
 
   /** The next field's key; the caller then reads or skips its value. */

@@ -23,6 +23,7 @@ import { SqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
 import type { Tx } from '../store/repo.js';
 import { webhooksPlugin } from '../webhooks/plugin.js';
+import { staleEntries } from '../doctor/doctor.js';
 import { kubeApiPlugin } from '../kube-api/plugin.js';
 import { entrywayApiPlugin } from '../entryway-api/plugin.js';
 import { watchAwsAuthFiles } from './aws-auth-files.js';
@@ -120,8 +121,12 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     // Shared secret kube-apiserver presents to the webhooks; one per installation (all replicas).
     const webhookToken = await store.transaction((tx) => tx.putSettingIfAbsent('webhookToken', randomBytes(32).toString('base64url')));
 
+    let indexGeneration = 0;
     const indexes = new Indexes(store, now, {
-      onReload: (kind) => metrics.indexReloads.inc({ kind }),
+      onReload: (kind) => {
+        indexGeneration++;
+        metrics.indexReloads.inc({ kind });
+      },
       onResync: () => metrics.indexResyncs.inc(),
       onError: (e) => log.error({ err: e }, 'index update failed; serving the last good state'),
     });
@@ -175,12 +180,24 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       const lenient = (req.query as Record<string, string>).allowDegraded === 'true';
       return reply.code(ready || (lenient && indexes.loaded) ? 200 : 503).send(body);
     });
+    // Stale entries (principal deleted or re-created) are recounted only after the index changed:
+    // the count walks every entry.
+    let stale = { generation: -1, count: 0 };
+    const staleCount = () => {
+      if (stale.generation !== indexGeneration) {
+        let count = 0;
+        for (const slice of indexes.clusters.all()) count += staleEntries(slice, indexes.credentials).length;
+        stale = { generation: indexGeneration, count };
+      }
+      return stale.count;
+    };
     app.get('/metrics', async (_req, reply) => {
       const s = store.status();
       metrics.storeUp.set(s.connected ? 1 : 0);
       metrics.changeFeedUp.set(s.feed ? 1 : 0);
       metrics.tokenCacheSize.set(authenticator.cacheSize);
       metrics.auditDropped.set(auditRecorder.dropped);
+      metrics.staleEntries.set(staleCount());
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
 

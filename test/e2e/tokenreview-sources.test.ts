@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { CreateAccessEntryCommand, CreateClusterCommand } from '@aws-sdk/client-eks';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, DeleteAccessKeyCommand, DeleteRoleCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { createToken } from '../../src/token/index.js';
+import { callApi } from '../../src/cli/client.js';
 import type { TestServer } from '../helpers/server.js';
 import { startTestServer } from '../helpers/server.js';
 
@@ -112,6 +113,16 @@ test('a role deleted and re-created under the same ARN no longer matches its ent
   assert.equal(rv.json.status.authenticated, false, 'the stale entry does not match the new role');
   assert.match(rv.json.status.error, /deleted and re-created/);
   assert.match((await s.get('/metrics')).text, /entryway_token_reviews_total\{kind="webhook",result="denied",reason="stale_entry"\} 1/);
+  assert.match((await s.get('/metrics')).text, /entryway_stale_access_entries 1/);
+  const doctor = await callApi<{ findings: { code: string; subject: string }[] }>(
+    { endpoint: s.url, region: 'us-east-1', credentials: s.admin, ca: s.ca },
+    'GET',
+    '/entryway/v1/clusters/demo/doctor',
+  );
+  assert.ok(
+    doctor.findings.some((f) => f.code === 'stale_entry' && f.subject === `arn:aws:iam::${s.accountId}:role/app`),
+    `doctor reports the stale entry: ${JSON.stringify(doctor.findings)}`,
+  );
 });
 
 test('aws-auth from a watched file; a broken edit keeps the last good mapping', async () => {

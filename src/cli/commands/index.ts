@@ -2,6 +2,7 @@ import { accountsCreateCommand, clusterSettingsCommand, nodesListCommand, nodesR
 import { auditCommand } from './audit.js';
 import { awsAuthApplyCommand, awsAuthGetCommand } from './aws-auth.js';
 import { canICommand } from './can-i.js';
+import { doctorCommand } from './doctor.js';
 import { envCommand } from './env.js';
 import { kubeconfigWebhooksCommand } from './kubeconfig.js';
 import { serveCommand } from './serve.js';
@@ -15,6 +16,7 @@ export const commands: Command[] = [
   canICommand,
   kubeconfigWebhooksCommand,
   auditCommand,
+  doctorCommand,
   accountsCreateCommand,
   nodesRegisterCommand,
   nodesListCommand,
