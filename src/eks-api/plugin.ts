@@ -56,13 +56,15 @@ export interface EksApiOptions {
   /** IAM policy evaluation; throws AccessDeniedException. */
   authorize: (tx: Tx, caller: Caller, req: AuthorizationRequest) => Promise<void>;
   endpointFor: (clusterName: string) => ClusterEndpoint;
+  /** Routes of other EKS features (identity provider configs) run with the same plumbing. */
+  extraRoutes?: EksRoute[];
   /** Persists an audit event (inside the operation's transaction when `tx` is given). */
   audit: (event: AuditEvent, tx?: Tx) => Promise<void>;
 }
 
 type Kind = 'read' | 'write';
 
-interface Call {
+export interface EksCall {
   req: FastifyRequest;
   params: Record<string, string>;
   query: Record<string, string | string[]>;
@@ -71,17 +73,17 @@ interface Call {
   ctx: OpContext;
 }
 
-interface Route {
+export interface EksRoute {
   method: 'GET' | 'POST' | 'DELETE';
   url: string;
   operation: string;
   kind: Kind;
   /** The IAM resource the call is authorized against. */
-  resource: (call: Omit<Call, 'ctx'>, o: EksApiOptions) => string;
-  context?: (call: Omit<Call, 'ctx'>) => Record<string, string | string[]>;
+  resource: (call: Omit<EksCall, 'ctx'>, o: EksApiOptions) => string;
+  context?: (call: Omit<EksCall, 'ctx'>) => Record<string, string | string[]>;
   /** The clientRequestToken makes this call idempotent. */
   idempotent?: boolean;
-  run: (call: Call, o: EksApiOptions) => Promise<Record<string, unknown>>;
+  run: (call: EksCall, o: EksApiOptions) => Promise<Record<string, unknown>>;
 }
 
 const clusterArnOf = (c: { caller: Caller; params: Record<string, string> }, o: EksApiOptions) =>
@@ -102,7 +104,7 @@ function queryString(q: Record<string, string | string[]>, key: string): string 
 }
 
 /** Read path: completed-but-unwritten updates (e.g. the creator entry of a mode move) are written first. */
-async function readView(call: Call, o: EksApiOptions): Promise<ClusterView> {
+async function readView(call: EksCall, o: EksApiOptions): Promise<ClusterView> {
   const view = await loadCluster(call.ctx.tx, call.params.name);
   assertVisible(call.ctx, view);
   if (effectiveCluster(view.record, view.updates, call.ctx.now).due.length) {
@@ -115,7 +117,7 @@ async function readView(call: Call, o: EksApiOptions): Promise<ClusterView> {
   return view;
 }
 
-const ROUTES: Route[] = [
+const ROUTES: EksRoute[] = [
   {
     method: 'POST',
     url: '/clusters',
@@ -395,7 +397,7 @@ const ROUTES: Route[] = [
 ];
 
 /** Tag operations accept cluster and access-entry ARNs (the taggable resources Entryway holds). */
-async function withTaggable(c: Call, fn: (t: { tags: Record<string, string>; set: (tags: Record<string, string>) => Promise<void> }) => Promise<void>): Promise<void> {
+async function withTaggable(c: EksCall, fn: (t: { tags: Record<string, string>; set: (tags: Record<string, string>) => Promise<void> }) => Promise<void>): Promise<void> {
   const arn = c.params.resourceArn ?? '';
   const m = /^arn:[^:]+:eks:[^:]+:(\d{12}):(cluster|access-entry)\/([^/]+)(?:\/(role|user)\/(\d{12})\/([^/]+)\/([0-9a-f-]+))?$/.exec(arn);
   const notFound = () => eksError.tagNotFound(`Resource ${arn.slice(0, 300)} not found.`);
@@ -513,7 +515,7 @@ export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Prom
     if (!(err instanceof AwsError) && (!err.statusCode || err.statusCode >= 500)) req.log.error({ err }, 'unhandled error in EKS API');
     sendError(reply, err instanceof AwsError ? err : frameworkError(err, app.initialConfig.bodyLimit));
   });
-  for (const route of ROUTES) {
+  for (const route of [...ROUTES, ...(o.extraRoutes ?? [])]) {
     app.route({
       method: route.method,
       url: route.url,

@@ -14,6 +14,7 @@ import { assertVisible, loadCluster, loadClusterForWrite } from '../clusters/ser
 import type { Indexes } from '../index/indexes.js';
 import { canI } from '../authz/can-i.js';
 import { diagnose } from '../doctor/doctor.js';
+import { applyMigration, parseTarget, planMigration } from '../migration/service.js';
 import { createAccount } from '../iam/index.js';
 import type { AuditEvent, Caller } from '../model/types.js';
 import type { RequestAttributes } from '../policy/engine.js';
@@ -53,7 +54,8 @@ export interface EntrywayRoute {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   url: string;
   operation: string;
-  kind: 'read' | 'write';
+  /** write: one transaction around run; read: a read snapshot; steps: run commits its own transactions. */
+  kind: 'read' | 'write' | 'steps';
   /** IAM resource: the cluster ARN for cluster routes, `*` otherwise. */
   clusterScoped: boolean;
   /** Returns the response body, or {status, body} to answer a non-200 after committing. */
@@ -299,6 +301,57 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
     },
   },
   {
+    method: 'POST',
+    url: '/entryway/v1/clusters/:name/migration/plan',
+    operation: 'PlanAwsAuthMigration',
+    kind: 'read',
+    clusterScoped: true,
+    run: async ({ ctx, params, body }) => {
+      const yaml = body.yaml === undefined ? undefined : str(body.yaml, 'yaml', 1024 * 1024);
+      return { ...(await planMigration(ctx.tx, ctx.caller, params.name, parseTarget(body.targetMode), ctx.now, yaml)) };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/entryway/v1/clusters/:name/migration/apply',
+    operation: 'ApplyAwsAuthMigration',
+    kind: 'steps',
+    clusterScoped: true,
+    run: async ({ ctx, params, body, o, req, caller }) => {
+      const yaml = body.yaml === undefined ? undefined : str(body.yaml, 'yaml', 1024 * 1024);
+      if (body.allowChanges !== undefined && typeof body.allowChanges !== 'boolean') throw eksError.invalidParameter('allowChanges must be true or false.');
+      const r = await applyMigration({
+        store: o.store,
+        now: o.now,
+        clusterName: String(params.name),
+        target: parseTarget(body.targetMode),
+        allowChanges: body.allowChanges === true,
+        ...(yaml !== undefined ? { yaml } : {}),
+        ctx: (tx) => ({ ...ctx, tx, now: o.now(), audit: { clusterName: null, resource: null } }),
+        settled: () => o.indexes.settled(),
+        onStep: async (tx, step) =>
+          o.audit(
+            {
+              at: o.now(),
+              kind: 'management',
+              requestId: req.id,
+              principalArn: caller.arn,
+              accessKeyId: caller.accessKeyId,
+              sourceIp: req.ip,
+              service: 'entryway',
+              operation: `ApplyAwsAuthMigration/${step.operation}`,
+              clusterName: String(params.name),
+              resource: step.resource,
+              result: 'Success',
+              ...(step.after !== undefined ? { after: step.after } : {}),
+            },
+            tx,
+          ),
+      });
+      return { ...r };
+    },
+  },
+  {
     method: 'GET',
     url: '/entryway/v1/audit',
     operation: 'ListAuditEvents',
@@ -370,7 +423,7 @@ export async function entrywayApiPlugin(app: FastifyInstance, o: EntrywayApiOpti
             return out;
           };
           const out = route.kind === 'write' ? await o.store.transaction(exec) : await o.store.read(exec);
-          if (route.kind === 'read') void o.audit(event(req, auth.caller, route.operation, audit, 'Success', started)).catch(() => undefined);
+          if (route.kind !== 'write') void o.audit(event(req, auth.caller, route.operation, audit, 'Success', started)).catch(() => undefined);
           const status = 'status' in out && typeof out.status === 'number' ? out.status : 200;
           const payload = status === 200 ? out : (out as { body: Record<string, unknown> }).body;
           reply.code(status).header('content-type', 'application/json');

@@ -5,6 +5,7 @@ import { canICommand } from './can-i.js';
 import { doctorCommand } from './doctor.js';
 import { envCommand } from './env.js';
 import { kubeconfigWebhooksCommand } from './kubeconfig.js';
+import { migrateAwsAuthCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
 import type { Command } from './types.js';
 
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   kubeconfigWebhooksCommand,
   auditCommand,
   doctorCommand,
+  migrateAwsAuthCommand,
   accountsCreateCommand,
   nodesRegisterCommand,
   nodesListCommand,

@@ -4,6 +4,7 @@ import { DEFAULTS, parseDuration, parseListen, resolveDataDir } from '../../serv
 import { startServer, createLogger } from '../../server/app.js';
 import { paths } from '../../server/datadir.js';
 import { CliError } from '../client.js';
+import { parseSigningAlgs } from '../../oidc/config.js';
 import type { Command } from './types.js';
 
 export const serveHelp = `Usage: entryway serve [flags]
@@ -33,6 +34,10 @@ webhooks and the kubectl review endpoints, on one HTTPS endpoint.
   --management-rate-limit N requests per second per client on the management APIs (default ${DEFAULTS.managementRateLimit}, 0 = off)
   --webhook-rate-limit N    requests per second per client on the webhooks (default 0 = off)
   --audit-decisions RATE    also audit this fraction (0–1) of authentication/authorization decisions
+  --oidc-ca-file FILE       PEM CA bundle trusted, besides the public CAs, for the discovery and JWKS
+                            of OIDC identity providers (issuers with a private CA)
+  --oidc-signing-algs ALGS  JWS algorithms accepted on OIDC ID tokens, comma-separated (default RS256;
+                            RS256/384/512, ES256/384/512, PS256/384/512)
   --log-level LEVEL         trace, debug, info (default), warn, error`;
 
 export function parseServeArgs(args: string[]): ServerConfig {
@@ -61,6 +66,8 @@ export function parseServeArgs(args: string[]): ServerConfig {
       'management-rate-limit': { type: 'string' },
       'webhook-rate-limit': { type: 'string' },
       'audit-decisions': { type: 'string' },
+      'oidc-ca-file': { type: 'string' },
+      'oidc-signing-algs': { type: 'string' },
       'log-level': { type: 'string' },
     },
   });
@@ -112,6 +119,8 @@ export function parseServeArgs(args: string[]): ServerConfig {
     managementRateLimit: num(values['management-rate-limit'], DEFAULTS.managementRateLimit, '--management-rate-limit'),
     webhookRateLimit: num(values['webhook-rate-limit'], DEFAULTS.webhookRateLimit, '--webhook-rate-limit'),
     auditDecisions,
+    ...(values['oidc-ca-file'] ? { oidcCaFile: values['oidc-ca-file'] } : {}),
+    ...(values['oidc-signing-algs'] ? { oidcSigningAlgs: parseSigningAlgs(values['oidc-signing-algs']) } : {}),
   };
 }
 
