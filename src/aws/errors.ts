@@ -45,6 +45,10 @@ export const eksMessages = {
   entryNotFound: "The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'.",
   entryInUse: 'The specified access entry resource is already in use on this cluster.',
   invalidPrincipal: 'The specified principalArn is invalid: invalid principal.',
+  /** aws-samples/appmod-blueprints#319 (CreateAccessEntry with an sts assumed-role ARN). */
+  principalFormat: 'The principalArn parameter format is not valid',
+  /** hashicorp/terraform-provider-aws#36447 (CreateAccessEntry with an aws-service-role/ principal). */
+  serviceLinkedRole: 'The caller is not allowed to modify access entries with a principalArn value of a Service Linked Role',
   onlyStandard: 'This operation can only be performed on Access Entries with a type of "STANDARD".',
   modeMustAllowApi: "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.",
   unsupportedModeUpdate: (from: string, to: string) => `Unsupported authentication mode update from ${from} to ${to}`,

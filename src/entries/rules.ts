@@ -46,11 +46,8 @@ const PATH_CHARS = /^\/([\x21-\x7e]+\/)*$/;
 export function parsePrincipalArn(input: unknown, type: AccessEntryType, clusterAccountId: string): PrincipalArnInfo {
   if (typeof input !== 'string' || input.length === 0) throw eksError.invalidParameter('principalArn is required.');
   if (input.length > 2048) throw eksError.invalidParameter(eksMessages.invalidPrincipal);
-  if (/^arn:[^:]+:sts::/.test(input)) {
-    throw eksError.invalidParameter(
-      `${eksMessages.invalidPrincipal} STS session ARNs cannot be used; use the IAM role ARN (arn:aws:iam::<account>:role/<name>).`,
-    );
-  }
+  // STS session principals are refused with EKS's format error (use the IAM role ARN instead).
+  if (/^arn:[^:]+:sts::/.test(input)) throw eksError.invalidParameter(eksMessages.principalFormat);
   const m = IAM_ARN.exec(input);
   if (!m) throw eksError.invalidParameter(eksMessages.invalidPrincipal);
   const [, partition, accountId, kind, rest] = m as unknown as [string, string, string, 'user' | 'role', string];
@@ -59,7 +56,7 @@ export function parsePrincipalArn(input: unknown, type: AccessEntryType, cluster
   const name = rest.slice(lastSlash + 1);
   if (!NAME_CHARS.test(name) || !PATH_CHARS.test(path) || path.length > 512) throw eksError.invalidParameter(eksMessages.invalidPrincipal);
   if (kind === 'role' && path.startsWith('/aws-service-role/')) {
-    throw eksError.invalidParameter('You cannot create access entries where the principal ARN is a service linked role.');
+    throw eksError.invalidParameter(eksMessages.serviceLinkedRole);
   }
   if (type !== 'STANDARD') {
     if (kind !== 'role') {

@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import pino from 'pino';
-import { AwsError } from '../aws/errors.js';
+import rateLimit from '@fastify/rate-limit';
+import { AwsError, eksError } from '../aws/errors.js';
+import { sendAwsError } from '../aws/rest-json.js';
 import { AuditRecorder } from '../audit/recorder.js';
 import { Authenticator } from '../authn/authenticator.js';
 import { settleUpdates, loadCluster } from '../clusters/service.js';
@@ -26,6 +28,7 @@ import { webhooksPlugin } from '../webhooks/plugin.js';
 import { staleEntries } from '../doctor/doctor.js';
 import { kubeApiPlugin } from '../kube-api/plugin.js';
 import { entrywayApiPlugin } from '../entryway-api/plugin.js';
+import { identityProviderRoutes, oidcAuthenticatorFor } from '../oidc/index.js';
 import { watchAwsAuthFiles } from './aws-auth-files.js';
 import type { ServerConfig } from './config.js';
 import { isLoopback, publicUrlOf } from './config.js';
@@ -165,6 +168,39 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       },
       onCache: (outcome) => metrics.tokenCache.inc({ outcome }),
       onStale: (cluster, message) => log.warn({ cluster }, message),
+      jwt: oidcAuthenticatorFor(cfg),
+    });
+
+    // Registered before the plugins so that their routes inherit it (fastify binds handlers at registration).
+    app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+      if (err instanceof AwsError) return sendAwsError(reply, err);
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      if (status === 500) log.error({ err, url: req.url }, 'unhandled error');
+      const code = status === 413 ? 'RequestEntityTooLargeException' : status === 429 ? 'ThrottlingException' : status === 500 ? 'ServerException' : 'BadRequestException';
+      const message = status === 500 ? 'Entryway hit an internal error.' : status === 429 ? 'Rate exceeded' : err.message;
+      if (status === 429) reply.header('retry-after', '1');
+      void reply.code(status).header('x-amzn-errortype', code).send({ message });
+    });
+
+    // Per-client rate limits (client = source IP), one budget per surface shared by all its routes.
+    // Management calls answer AWS's ThrottlingException (clients back off and retry); the webhooks are
+    // unlimited by default: kube-apiserver is one client that must never be throttled by accident.
+    const surfaceOf = (url: string): 'webhook' | 'management' | 'none' => {
+      const path = url.split('?')[0] ?? '';
+      if (/^\/(healthz|readyz|metrics)$/.test(path)) return 'none';
+      return /^\/clusters\/[^/]+\/(authenticate|authorize)$/.test(path) ? 'webhook' : 'management';
+    };
+    const limitOf = (surface: string) => (surface === 'webhook' ? cfg.webhookRateLimit : surface === 'management' ? cfg.managementRateLimit : 0);
+    await app.register(rateLimit, {
+      global: true,
+      hook: 'onRequest',
+      timeWindow: 10_000,
+      keyGenerator: (req) => `${surfaceOf(req.url)}:${req.ip}`,
+      max: (req) => Math.max(1, Math.round(limitOf(surfaceOf(req.url)) * 10)),
+      allowList: (req) => limitOf(surfaceOf(req.url)) <= 0,
+      onExceeded: (req) => metrics.rateLimited.inc({ surface: surfaceOf(req.url) }),
+      // An AwsError, so every plugin's error handler renders it in its own protocol.
+      errorResponseBuilder: (_req, ctx) => Object.assign(eksError.throttling(`Rate exceeded; retry in ${ctx.after}.`, Math.ceil(ctx.ttl / 1000)), { statusCode: 429 }),
     });
 
     // Read-your-writes for reviews: a change is in this replica's index before its call returns,
@@ -217,6 +253,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       authenticate: authenticateRestJson,
       authorize: authorizeIam,
       endpointFor,
+      extraRoutes: identityProviderRoutes,
       audit,
     });
     await app.register(awsQueryPlugin, {
@@ -236,6 +273,28 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       metrics,
       webhookToken: () => webhookToken,
       log,
+      // Sampled decision auditing (--audit-decisions); the principal and outcome, never the token.
+      ...(cfg.auditDecisions > 0
+        ? {
+            onDecision: (d) => {
+              if (Math.random() >= cfg.auditDecisions) return;
+              void auditRecorder.record({
+                at: now(),
+                kind: d.kind,
+                requestId: d.req.id,
+                principalArn: d.principal,
+                accessKeyId: '-',
+                sourceIp: d.req.ip,
+                service: 'webhook',
+                operation: d.kind === 'authentication' ? 'TokenReview' : 'SubjectAccessReview',
+                clusterName: d.cluster,
+                resource: null,
+                result: d.result,
+                errorMessage: d.detail,
+              });
+            },
+          }
+        : {}),
     });
     await app.register(kubeApiPlugin, { authenticator, indexes, now });
 
@@ -257,13 +316,6 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       const path = (req.raw.url ?? '/').split('?')[0] ?? '/';
       if (/^\/(clusters|access-policies|tags)(\/|$)/.test(path)) return eksNotFoundHandler(req, reply);
       return reply.code(404).send({ message: `Not found: ${req.method} ${path.slice(0, 200)}` });
-    });
-    app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-      if (status === 500) log.error({ err }, 'unhandled error');
-      const aws = new AwsError(status === 413 ? 'RequestEntityTooLargeException' : status === 500 ? 'ServerException' : 'BadRequestException', status, status === 500 ? 'Entryway hit an internal error.' : err.message);
-      void reply.code(aws.status).header('x-amzn-errortype', aws.code).send({ message: aws.message });
-      void req;
     });
 
     // Completed asynchronous updates take effect by the clock; this writes their effects (e.g. the

@@ -1,0 +1,103 @@
+/**
+ * EKS API routes of the identity-provider-config operations, for `eksApiPlugin({extraRoutes})`:
+ * they run with the plugin's SigV4 authentication, IAM authorization, idempotency, audit and errors.
+ * IAM resources as in the Service Authorization Reference: the cluster for Associate and List, the
+ * identityproviderconfig for Describe and Disassociate (its UUID is unknown before the lookup, so
+ * policies match `identityproviderconfig/<cluster>/oidc/<name>/*`). Associate carries the condition
+ * keys eks:clientId and eks:issuerUrl.
+ */
+import { eksError } from '../aws/errors.js';
+import type { EksCall, EksRoute } from '../eks-api/plugin.js';
+import { decodeNextToken, page, parseMaxResults } from '../eks-api/pagination.js';
+import { updateShape } from '../eks-api/shapes.js';
+import {
+  associateIdentityProviderConfig,
+  describeIdentityProviderConfig,
+  disassociateIdentityProviderConfig,
+  listIdentityProviderConfigs,
+  oidcConfigShape,
+} from './service.js';
+
+type Base = Omit<EksCall, 'ctx'>;
+interface Env {
+  partition: string;
+  region: string;
+}
+
+const clusterResource = (c: Base, o: Env) => `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:cluster/${c.params.name ?? '*'}`;
+
+function configResource(c: Base, o: Env): string {
+  const ref = c.body.identityProviderConfig as Record<string, unknown> | undefined;
+  const name = ref && typeof ref === 'object' && typeof ref.name === 'string' && /^[A-Za-z0-9_-]{1,100}$/.test(ref.name) ? ref.name : '*';
+  return `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:identityproviderconfig/${c.params.name ?? '*'}/oidc/${name}/*`;
+}
+
+function queryString(q: Record<string, string | string[]>, key: string): string | undefined {
+  const v = q[key];
+  if (Array.isArray(v)) throw eksError.invalidParameter(`${key} may be given only once.`);
+  return v;
+}
+
+export const identityProviderRoutes: EksRoute[] = [
+  {
+    method: 'POST',
+    url: '/clusters/:name/identity-provider-configs/associate',
+    operation: 'AssociateIdentityProviderConfig',
+    kind: 'write',
+    idempotent: true,
+    resource: clusterResource,
+    context: (c) => {
+      const o = (c.body.oidc ?? {}) as Record<string, unknown>;
+      return {
+        ...(typeof o.clientId === 'string' ? { 'eks:clientId': o.clientId } : {}),
+        ...(typeof o.issuerUrl === 'string' ? { 'eks:issuerUrl': o.issuerUrl } : {}),
+      };
+    },
+    run: async (c) => {
+      const { update, provider } = await associateIdentityProviderConfig(c.ctx, c.params.name, c.body);
+      return { update: updateShape(update, c.ctx.now), tags: provider.tags };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/clusters/:name/identity-provider-configs/describe',
+    operation: 'DescribeIdentityProviderConfig',
+    kind: 'read',
+    resource: configResource,
+    run: async (c) => {
+      const p = await describeIdentityProviderConfig(c.ctx, c.params.name, c.body);
+      c.ctx.audit.clusterName = p.clusterName;
+      c.ctx.audit.resource = p.arn;
+      return { identityProviderConfig: { oidc: oidcConfigShape(p, c.ctx.now) } };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/clusters/:name/identity-provider-configs/disassociate',
+    operation: 'DisassociateIdentityProviderConfig',
+    kind: 'write',
+    idempotent: true,
+    resource: configResource,
+    run: async (c) => ({ update: updateShape(await disassociateIdentityProviderConfig(c.ctx, c.params.name, c.body), c.ctx.now) }),
+  },
+  {
+    method: 'GET',
+    url: '/clusters/:name/identity-provider-configs',
+    operation: 'ListIdentityProviderConfigs',
+    kind: 'read',
+    resource: clusterResource,
+    run: async (c) => {
+      const limit = parseMaxResults(queryString(c.query, 'maxResults'));
+      const list = `identity-provider-configs/${c.params.name}`;
+      const after = decodeNextToken(list, queryString(c.query, 'nextToken'));
+      const all = await listIdentityProviderConfigs(c.ctx, c.params.name);
+      const p = page(
+        all.filter((x) => after === undefined || x.name > after),
+        limit,
+        (x) => x.name,
+        list,
+      );
+      return { identityProviderConfigs: p.items.map((x) => ({ type: 'oidc', name: x.name })), ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
+    },
+  },
+];
