@@ -16,7 +16,11 @@ export { parseSigningAlgs, SUPPORTED_SIGNING_ALGS, DEFAULT_SIGNING_ALGS } from '
 export function oidcAuthenticatorFor(cfg: Pick<ServerConfig, 'oidcCaFile' | 'oidcSigningAlgs'>): OidcAuthenticator {
   let extraCa: string | undefined;
   if (cfg.oidcCaFile) {
-    extraCa = readFileSync(cfg.oidcCaFile, 'utf8');
+    try {
+      extraCa = readFileSync(cfg.oidcCaFile, 'utf8');
+    } catch (e) {
+      throw new Error(`--oidc-ca-file ${cfg.oidcCaFile} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     if (!extraCa.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`--oidc-ca-file ${cfg.oidcCaFile} holds no PEM certificate`);
   }
   return new OidcAuthenticator({

@@ -14,6 +14,7 @@
  *   never does). Symmetric (`oct`) and encryption (`use: enc`) keys are ignored.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import { rootCertificates } from 'node:tls';
 
@@ -52,32 +53,38 @@ export function httpsGet(extraCa?: string): HttpGet {
         reject(new FetchError(`${u.protocol} is not allowed: only https`));
         return;
       }
-      const req = request(u, { method: 'GET', agent, headers: { accept: 'application/json' }, timeout: o.timeoutMs }, (res) => {
-        const status = res.statusCode ?? 0;
-        const declared = Number(res.headers['content-length']);
-        if (Number.isFinite(declared) && declared > o.maxBytes) {
-          res.destroy();
-          reject(new FetchError(`the response is larger than ${o.maxBytes} bytes`));
-          return;
-        }
+      let settled = false;
+      let res: IncomingMessage | undefined;
+      const fail = (message: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        res?.destroy();
+        req.destroy();
+        reject(new FetchError(message));
+      };
+      const req = request(u, { method: 'GET', agent, headers: { accept: 'application/json' }, timeout: o.timeoutMs }, (r) => {
+        res = r;
+        const declared = Number(r.headers['content-length']);
+        if (Number.isFinite(declared) && declared > o.maxBytes) return fail(`the response is larger than ${o.maxBytes} bytes`);
         const chunks: Buffer[] = [];
         let size = 0;
-        res.on('data', (d: Buffer) => {
+        r.on('data', (d: Buffer) => {
           size += d.length;
-          if (size > o.maxBytes) {
-            res.destroy();
-            reject(new FetchError(`the response is larger than ${o.maxBytes} bytes`));
-            return;
-          }
+          if (size > o.maxBytes) return fail(`the response is larger than ${o.maxBytes} bytes`);
           chunks.push(d);
         });
-        res.on('end', () => resolve({ status, body: Buffer.concat(chunks) }));
-        res.on('error', (e) => reject(new FetchError(e.message)));
+        r.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(deadline);
+          resolve({ status: r.statusCode ?? 0, body: Buffer.concat(chunks) });
+        });
+        r.on('error', (e) => fail(e.message));
       });
-      const deadline = setTimeout(() => req.destroy(new FetchError(`no answer within ${o.timeoutMs} ms`)), o.timeoutMs);
-      req.on('timeout', () => req.destroy(new FetchError(`no answer within ${o.timeoutMs} ms`)));
-      req.on('error', (e) => reject(e instanceof FetchError ? e : new FetchError(e.message)));
-      req.on('close', () => clearTimeout(deadline));
+      const deadline = setTimeout(() => fail(`no answer within ${o.timeoutMs} ms`), o.timeoutMs);
+      req.on('timeout', () => fail(`no answer within ${o.timeoutMs} ms`));
+      req.on('error', (e) => fail(e.message));
       req.end();
     });
 }
