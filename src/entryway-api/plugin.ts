@@ -13,6 +13,7 @@ import { applyAwsAuth, deleteAwsAuth } from '../clusters/aws-auth.js';
 import { assertVisible, loadCluster, loadClusterForWrite } from '../clusters/service.js';
 import type { Indexes } from '../index/indexes.js';
 import { canI } from '../authz/can-i.js';
+import { providerAccepts } from '../oidc/config.js';
 import { diagnose } from '../doctor/doctor.js';
 import { applyMigration, parseTarget, planMigration } from '../migration/service.js';
 import { createAccount } from '../iam/index.js';
@@ -35,7 +36,7 @@ export interface EntrywayApiOptions {
   authorize: (tx: Tx, caller: Caller, req: { action: string; resource: string; context?: Record<string, string | string[]> }) => Promise<void>;
   audit: (event: AuditEvent, tx?: Tx) => Promise<void>;
   /** What `entryway kubeconfig webhooks` needs: URLs, CA and the webhook bearer token. */
-  webhookConfig: () => { url: string; ca?: string; token: string };
+  webhookConfig: () => { url: string; ca?: string; token: string; oidcCa?: string };
   /** Extra routes contributed by other modules (doctor, migration) with the same plumbing. */
   extraRoutes?: EntrywayRoute[];
 }
@@ -222,13 +223,15 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
       const view = await loadCluster(ctx.tx, params.name);
       assertVisible(ctx, view);
       const w = o.webhookConfig();
-      const providers = await ctx.tx.listIdentityProviders(view.record.name);
+      // Only providers Entryway accepts tokens for now, so kube-apiserver's config says the same.
+      const providers = (await ctx.tx.listIdentityProviders(view.record.name)).filter((p) => providerAccepts(p, ctx.now));
       return {
         cluster: view.record.name,
         authenticateUrl: `${w.url}/clusters/${encodeURIComponent(view.record.name)}/authenticate`,
         authorizeUrl: `${w.url}/clusters/${encodeURIComponent(view.record.name)}/authorize`,
         ...(w.ca ? { certificateAuthorityData: Buffer.from(w.ca).toString('base64') } : {}),
         token: w.token,
+        ...(w.oidcCa ? { identityProviderCa: w.oidcCa } : {}),
         identityProviders: providers.map((p) => ({
           name: p.name,
           issuerUrl: p.issuerUrl,

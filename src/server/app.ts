@@ -4,6 +4,7 @@
  * `entryway serve` runs and what tests start in-process.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import pino from 'pino';
@@ -144,6 +145,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     const caData = tls ? Buffer.from(tls.ca).toString('base64') : undefined;
     const endpointFor = (name: string): ClusterEndpoint => ({ endpoint: `${publicUrl}/k8s/${name}`, ...(caData ? { caData } : {}) });
 
+    const oidcCa = cfg.oidcCaFile ? readFileSync(cfg.oidcCaFile, 'utf8') : undefined;
     const auditRecorder = new AuditRecorder(store, { onError: (e) => log.error({ err: e }, 'audit events could not be written') });
     const audit = async (e: AuditEvent, tx?: Tx) => {
       metrics.apiRequests.inc({ service: e.service, operation: e.operation, result: e.result });
@@ -309,7 +311,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       authenticate: authenticateRestJson,
       authorize: authorizeIam,
       audit,
-      webhookConfig: () => ({ url: publicUrl, ...(tls ? { ca: tls.ca } : {}), token: webhookToken }),
+      webhookConfig: () => ({ url: publicUrl, ...(tls ? { ca: tls.ca } : {}), token: webhookToken, ...(oidcCa ? { oidcCa } : {}) }),
     });
 
     app.setNotFoundHandler((req, reply) => {

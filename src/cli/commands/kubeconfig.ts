@@ -12,6 +12,8 @@ interface WebhookConfig {
   authorizeUrl: string;
   certificateAuthorityData?: string;
   token: string;
+  /** PEM of the extra CA Entryway trusts for OIDC issuers (serve --oidc-ca-file), if any. */
+  identityProviderCa?: string;
   identityProviders: { name: string; issuerUrl: string; clientId: string; usernameClaim?: string; usernamePrefix?: string; groupsClaim?: string; groupsPrefix?: string; requiredClaims: Record<string, string> }[];
 }
 
@@ -56,7 +58,7 @@ export function authorizationConfig(kubeconfigPath: string, timeout: string): st
 }
 
 /** Structured authentication for OIDC providers associated with the cluster (kube-apiserver checks those JWTs itself). */
-export function authenticationConfig(providers: WebhookConfig['identityProviders']): string {
+export function authenticationConfig(providers: WebhookConfig['identityProviders'], ca?: string): string {
   return stringify({
     apiVersion: 'apiserver.config.k8s.io/v1',
     kind: 'AuthenticationConfiguration',
@@ -65,7 +67,7 @@ export function authenticationConfig(providers: WebhookConfig['identityProviders
       // Kubernetes' default: claims other than email get the issuer URL as prefix; '-' disables it.
       const prefix = p.usernamePrefix === '-' ? '' : (p.usernamePrefix ?? (claim === 'email' ? '' : `${p.issuerUrl}#`));
       return {
-        issuer: { url: p.issuerUrl, audiences: [p.clientId] },
+        issuer: { url: p.issuerUrl, audiences: [p.clientId], ...(ca ? { certificateAuthority: ca } : {}) },
         claimMappings: {
           username: { claim, prefix },
           ...(p.groupsClaim ? { groups: { claim: p.groupsClaim, prefix: p.groupsPrefix ?? '' } } : {}),
@@ -87,7 +89,8 @@ Writes, for kube-apiserver:
   authorization-config.yaml    structured alternative for --authorization-config (Kubernetes >= 1.30):
                                Node, Entryway (only IAM principals, via a match condition), RBAC
   authentication-config.yaml   when the cluster has OIDC identity providers: --authentication-config
-                               with one jwt entry each (kube-apiserver verifies those tokens itself)
+                               with one jwt entry each (kube-apiserver verifies those tokens itself;
+                               apiserver.config.k8s.io/v1, Kubernetes >= 1.34 — use v1beta1 for 1.30–1.33)
   kube-apiserver-flags.txt     the flags to add
 The kubeconfigs carry Entryway's CA and the webhook bearer token; they are written owner-only.
 
@@ -130,7 +133,7 @@ ${CLIENT_FLAGS_HELP}`,
       `# --authorization-config=${join(dir, 'authorization-config.yaml')}`,
     ];
     if (w.identityProviders.length) {
-      write('authentication-config.yaml', authenticationConfig(w.identityProviders), false);
+      write('authentication-config.yaml', authenticationConfig(w.identityProviders, w.identityProviderCa), false);
       flags.push('', '# OIDC identity providers associated with the cluster (kube-apiserver verifies their ID tokens):', `--authentication-config=${join(dir, 'authentication-config.yaml')}`);
     }
     write('kube-apiserver-flags.txt', flags.join('\n') + '\n', false);
