@@ -24,6 +24,19 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// Tests under test/replicas/ restart the shared PostgreSQL server: they run alone, after the rest.
+const serial = files.filter((f) => f.startsWith(join('test', 'replicas')));
+const parallel = files.filter((f) => !serial.includes(f));
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], { stdio: 'inherit' });
-child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
+
+function runNodeTest(list, extra) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...extra, ...list], { stdio: 'inherit' });
+    child.on('exit', (code, signal) => resolve(signal ? 1 : (code ?? 1)));
+  });
+}
+
+let code = 0;
+if (parallel.length) code = await runNodeTest(parallel, [`--test-concurrency=${concurrency}`]);
+if (serial.length) code = (await runNodeTest(serial, ['--test-concurrency=1'])) || code;
+process.exit(code);

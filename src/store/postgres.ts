@@ -62,6 +62,8 @@ class PgExecutor implements SqlExecutor {
   }
 }
 
+const applicationName = () => process.env.ENTRYWAY_PG_APPLICATION_NAME ?? `entryway-${process.pid}`;
+
 export interface PostgresOptions {
   /** Schema to use (created if missing); default `public`. Tests use one schema each. */
   schema?: string;
@@ -117,6 +119,8 @@ export class PostgresStore implements Store {
       max: opts.poolSize ?? 10,
       connectionTimeoutMillis: 5000,
       options: `-c search_path=${this.schema}`,
+      // Names this replica's sessions in pg_stat_activity (operators, and tests that cut one replica off).
+      application_name: applicationName(),
     });
     this.pool.on('error', (e) => this.markDown(e));
   }
@@ -164,7 +168,7 @@ export class PostgresStore implements Store {
   }
 
   private async startListener(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 5000, keepAlive: true });
+    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 5000, keepAlive: true, application_name: applicationName() });
     client.on('error', (e) => this.onListenerLost(client, e));
     client.on('end', () => this.onListenerLost(client, new Error('change feed connection ended')));
     client.on('notification', (msg) => {
