@@ -341,6 +341,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
         .transaction(async (tx) => {
           await tx.deleteExpiredSessions(t);
           await tx.deleteIdempotentBefore(t - 24 * 3600_000);
+          if (cfg.auditRetentionMs) await tx.deleteAuditBefore(t - cfg.auditRetentionMs);
         })
         .catch((e) => log.warn({ err: e }, 'housekeeping failed'));
     }, 60_000);

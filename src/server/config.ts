@@ -37,6 +37,8 @@ export interface ServerConfig {
   webhookRateLimit: number;
   /** Sample rate (0–1) of authentication/authorization decisions written to the audit trail. */
   auditDecisions: number;
+  /** Audit events older than this are deleted (ms; 0 keeps them forever). */
+  auditRetentionMs?: number;
   /** PEM bundle trusted besides the public CAs when fetching OIDC discovery and JWKS (private-CA issuers). */
   oidcCaFile?: string;
   /** JWS algorithms accepted on OIDC ID tokens (default RS256, like kube-apiserver). */

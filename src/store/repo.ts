@@ -547,6 +547,10 @@ export class Tx {
       j(rest),
     ]);
   }
+  /** Retention: removes audit events older than the cutoff; returns how many. */
+  async deleteAuditBefore(cutoff: number): Promise<number> {
+    return this.sql.run('DELETE FROM audit_events WHERE at < ?', [cutoff]);
+  }
   async queryAudit(q: AuditQuery): Promise<AuditEvent[]> {
     const where: string[] = [];
     const args: unknown[] = [];

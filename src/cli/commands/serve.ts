@@ -34,6 +34,7 @@ webhooks and the kubectl review endpoints, on one HTTPS endpoint.
   --management-rate-limit N requests per second per client on the management APIs (default ${DEFAULTS.managementRateLimit}, 0 = off)
   --webhook-rate-limit N    requests per second per client on the webhooks (default 0 = off)
   --audit-decisions RATE    also audit this fraction (0–1) of authentication/authorization decisions
+  --audit-retention D       delete audit events older than this (default 365d; 0 keeps them forever)
   --oidc-ca-file FILE       PEM CA bundle trusted, besides the public CAs, for the discovery and JWKS
                             of OIDC identity providers (issuers with a private CA)
   --oidc-signing-algs ALGS  JWS algorithms accepted on OIDC ID tokens, comma-separated (default RS256;
@@ -66,6 +67,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
       'management-rate-limit': { type: 'string' },
       'webhook-rate-limit': { type: 'string' },
       'audit-decisions': { type: 'string' },
+      'audit-retention': { type: 'string' },
       'oidc-ca-file': { type: 'string' },
       'oidc-signing-algs': { type: 'string' },
       'log-level': { type: 'string' },
