@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { AwsError } from '../aws/errors.js';
 import type { AuthenticationMode, ClusterRecord, UpdateRecord } from '../model/types.js';
 import { AUTHENTICATION_MODES } from '../model/types.js';
-import { assertModeMove, clusterArn, effectiveCluster, parseAuthenticationMode, partitionOf, updateStatus, validateClusterName } from './rules.js';
+import { assertModeMove, clusterArn, effectiveCluster, isValidClusterName, parseAuthenticationMode, partitionOf, updateStatus, validateClusterName } from './rules.js';
 
 function throwsInvalidParameter(fn: () => unknown, message?: string | RegExp): void {
   let err: unknown;
@@ -23,6 +23,10 @@ describe('validateClusterName', () => {
   const valid = ['a', 'A', '0', 'demo', 'my-cluster_1', 'x'.repeat(100), '9lives'];
   const invalid: unknown[] = ['', '-a', '_a', 'a.b', 'a b', 'a/b', 'ä', 'x'.repeat(101), 5, null, undefined, ['a']];
   for (const n of valid) it(`accepts ${JSON.stringify(n)}`, () => assert.equal(validateClusterName(n), n));
+  it('isValidClusterName agrees without throwing', () => {
+    for (const n of valid) assert.equal(isValidClusterName(n), true, String(n));
+    for (const n of [...invalid, 'a\u0000', 'demo\n']) assert.equal(isValidClusterName(n), false, JSON.stringify(n));
+  });
   for (const n of invalid) it(`refuses ${String(JSON.stringify(n)).slice(0, 40)}`, () => throwsInvalidParameter(() => validateClusterName(n), /^The cluster name must be 1 to 100 characters/));
 });
 

@@ -10,8 +10,13 @@ import { AUTHENTICATION_MODES } from '../model/types.js';
 
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
 
+/** True for a name EKS accepts; any other name cannot exist, so lookups need not reach the store. */
+export function isValidClusterName(name: unknown): name is string {
+  return typeof name === 'string' && name.length >= 1 && name.length <= 100 && CLUSTER_NAME.test(name);
+}
+
 export function validateClusterName(name: unknown): string {
-  if (typeof name !== 'string' || name.length < 1 || name.length > 100 || !CLUSTER_NAME.test(name)) {
+  if (!isValidClusterName(name)) {
     throw eksError.invalidParameter(
       'The cluster name must be 1 to 100 characters, start with a letter or digit, and contain only letters, digits, hyphens and underscores.',
     );

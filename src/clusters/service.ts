@@ -9,7 +9,7 @@ import type { ClusterRecord, UpdateRecord } from '../model/types.js';
 import type { Tx } from '../store/repo.js';
 import { createCreatorEntry } from '../entries/service.js';
 import type { OpContext } from './context.js';
-import { assertModeMove, clusterArn, effectiveCluster, parseAuthenticationMode, validateClusterName } from './rules.js';
+import { assertModeMove, clusterArn, effectiveCluster, isValidClusterName, parseAuthenticationMode, validateClusterName } from './rules.js';
 
 export const DEFAULT_KUBERNETES_VERSION = '1.32';
 export const MAX_CLUSTERS_PER_ACCOUNT = 100;
@@ -169,7 +169,9 @@ async function grantCreatorAdmin(ctx: OpContext, cluster: ClusterRecord): Promis
 }
 
 export async function loadCluster(tx: Tx, name: unknown, opts: { forUpdate?: boolean } = {}): Promise<ClusterView> {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 100) throw eksError.notFound(eksMessages.clusterNotFound(String(name)));
+  // A name EKS would refuse cannot exist; answering without a query also keeps bytes such as NUL,
+  // which PostgreSQL refuses in text parameters, away from the store.
+  if (!isValidClusterName(name)) throw eksError.notFound(eksMessages.clusterNotFound(String(name).slice(0, 200)));
   const record = await tx.getCluster(name, opts);
   if (!record) throw eksError.notFound(eksMessages.clusterNotFound(name), { clusterName: name });
   return { record, updates: await tx.listUpdates(name) };

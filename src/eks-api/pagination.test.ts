@@ -47,6 +47,8 @@ describe('nextToken', () => {
     ['wrong version', b64(JSON.stringify({ v: 2, l: 'entries/demo/', a: 'k' }))],
     ['missing key', b64(JSON.stringify({ v: 1, l: 'entries/demo/' }))],
     ['non-string key', b64(JSON.stringify({ v: 1, l: 'entries/demo/', a: 5 }))],
+    ['a key with NUL (PostgreSQL refuses it in text parameters)', b64(JSON.stringify({ v: 1, l: 'entries/demo/', a: 'arn\u0000x' }))],
+    ['a key with a control character', b64(JSON.stringify({ v: 1, l: 'entries/demo/', a: 'a\nb' }))],
     ['over 4096 characters', 'A'.repeat(4097)],
     ['a number', 5],
     ['an array', ['x']],

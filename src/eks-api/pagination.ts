@@ -4,6 +4,7 @@
  * does not decode to one for this list is InvalidParameterException.
  */
 import { eksError } from '../aws/errors.js';
+import { hasControlCharacters } from '../entries/rules.js';
 
 interface TokenBody {
   v: 1;
@@ -28,6 +29,8 @@ export function decodeNextToken(list: string, token: unknown): string | undefine
   }
   const b = body as Partial<TokenBody>;
   if (!b || typeof b !== 'object' || b.v !== 1 || b.l !== list || typeof b.a !== 'string') throw bad();
+  // Keys never contain control characters; a forged one must not reach the store (PostgreSQL refuses NUL).
+  if (hasControlCharacters(b.a)) throw bad();
   return b.a;
 }
 

@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AwsError, eksError } from '../aws/errors.js';
 import { validateTagKeys, validateTags } from '../aws/tags.js';
 import type { AuditNote, OpContext } from '../clusters/context.js';
-import { effectiveCluster } from '../clusters/rules.js';
+import { effectiveCluster, isValidClusterName } from '../clusters/rules.js';
 import type { ClusterView } from '../clusters/service.js';
 import {
   assertVisible,
@@ -28,12 +28,13 @@ import {
   updateAccessEntry,
 } from '../entries/service.js';
 import type { AuditEvent, Caller } from '../model/types.js';
-import { listAccessPolicies } from '../policy/catalogue.js';
+import { getAccessPolicy, listAccessPolicies } from '../policy/catalogue.js';
 import type { Tx } from '../store/repo.js';
 import type { Store } from '../store/store.js';
 import { StoreConflictError } from '../store/sql.js';
 import type { RawRequest } from '../server/http.js';
 import { rawRequestOf } from '../server/http.js';
+import { hasControlCharacters } from '../entries/rules.js';
 import { decodeNextToken, page, parseMaxResults } from './pagination.js';
 import type { ClusterEndpoint } from './shapes.js';
 import { accessEntryShape, associatedPolicyShape, clusterShape, updateShape } from './shapes.js';
@@ -284,7 +285,11 @@ const ROUTES: EksRoute[] = [
       const after = decodeNextToken(list, queryString(c.query, 'nextToken'));
       await readView(c, o);
       const view = await loadClusterWithEntries(c.ctx, c.params.name);
-      const arns = await c.ctx.tx.listEntryArns(view.record.name, { after, limit: limit + 1, ...(policy ? { associatedPolicyArn: policy } : {}) });
+      // Associations store the catalogue ARN, so any partition's spelling finds them; an ARN that
+      // names no access policy has no entries (and arbitrary bytes never reach the store).
+      const known = policy ? getAccessPolicy(policy) : undefined;
+      if (policy && !known) return { accessEntries: [] };
+      const arns = await c.ctx.tx.listEntryArns(view.record.name, { after, limit: limit + 1, ...(known ? { associatedPolicyArn: known.arn } : {}) });
       const p = page(arns, limit, (a) => a, list);
       return { accessEntries: p.items, ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
     },
@@ -403,6 +408,7 @@ async function withTaggable(c: EksCall, fn: (t: { tags: Record<string, string>; 
   const notFound = () => eksError.tagNotFound(`Resource ${arn.slice(0, 300)} not found.`);
   if (!m) throw eksError.badRequest(`The resource ARN ${arn.slice(0, 300)} is not a valid Amazon EKS resource ARN.`);
   const [, account, kind, clusterName] = m as unknown as [string, string, string, string];
+  if (!isValidClusterName(clusterName)) throw notFound();
   if (account !== c.caller.accountId) throw notFound();
   const cluster = await c.ctx.tx.getCluster(clusterName, { forUpdate: true });
   if (!cluster || cluster.accountId !== c.caller.accountId) throw notFound();
@@ -493,7 +499,9 @@ function requestHash(op: string, params: Record<string, string>, body: Record<st
 function clientRequestTokenOf(body: Record<string, unknown>): string | undefined {
   const t = body.clientRequestToken;
   if (t === undefined || t === null) return undefined;
-  if (typeof t !== 'string' || t.length < 1 || t.length > 64) throw eksError.invalidParameter('clientRequestToken must be a string of 1 to 64 characters.');
+  if (typeof t !== 'string' || t.length < 1 || t.length > 64 || hasControlCharacters(t)) {
+    throw eksError.invalidParameter('clientRequestToken must be a string of 1 to 64 printable characters.');
+  }
   return t;
 }
 
@@ -546,7 +554,8 @@ export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Prom
               audit,
             };
             const token = route.idempotent ? clientRequestTokenOf(body) : undefined;
-            const scope = `${route.operation}/${auth.caller.accountId}/${params.name ?? ''}`;
+            // Encoded: the name is not validated yet, and the store must never see raw control bytes.
+            const scope = `${route.operation}/${auth.caller.accountId}/${encodeURIComponent(params.name ?? '')}`;
             const hash = token !== undefined ? requestHash(route.operation, params, body) : '';
             if (token !== undefined) {
               const prior = await tx.getIdempotent(scope, token);
@@ -579,6 +588,11 @@ export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Prom
   }
 }
 
+/** A path name as the audit trail may record it: names no cluster can have are left out. */
+function auditableName(name: string | undefined): string | null {
+  return name !== undefined && isValidClusterName(name) ? name : null;
+}
+
 function auditEvent(req: FastifyRequest, caller: Caller | undefined, operation: string, note: AuditNote, result: string, at: number, errorMessage?: string): AuditEvent {
   return {
     at,
@@ -589,7 +603,7 @@ function auditEvent(req: FastifyRequest, caller: Caller | undefined, operation: 
     sourceIp: req.ip,
     service: 'eks',
     operation,
-    clusterName: note.clusterName ?? ((req.params as Record<string, string> | undefined)?.name ?? null),
+    clusterName: note.clusterName ?? auditableName((req.params as Record<string, string> | undefined)?.name),
     resource: note.resource,
     result,
     ...(errorMessage ? { errorMessage } : {}),

@@ -71,8 +71,8 @@ export function parsePrincipalArn(input: unknown, type: AccessEntryType, cluster
   return { partition, accountId, kind, path, name };
 }
 
-/** C0 controls and DEL: never part of a Kubernetes user or group name. */
-function hasControlCharacters(s: string): boolean {
+/** C0 controls and DEL: never part of a Kubernetes user or group name, an ARN or a cluster name. */
+export function hasControlCharacters(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || c === 0x7f) return true;

@@ -20,6 +20,7 @@ import {
   assertNotConfigMapOnly,
   defaultGroups,
   defaultUsername,
+  hasControlCharacters,
   parseEntryType,
   parsePrincipalArn,
   typeAcceptsPolicies,
@@ -163,7 +164,8 @@ export async function loadClusterWithEntries(ctx: { tx: Tx; caller: { accountId:
 }
 
 async function requireEntry(tx: Tx, cluster: string, principalArn: unknown): Promise<AccessEntryRecord> {
-  if (typeof principalArn !== 'string' || principalArn.length === 0 || principalArn.length > 2048) {
+  // No entry's ARN has control characters (and PostgreSQL refuses NUL in text parameters).
+  if (typeof principalArn !== 'string' || principalArn.length === 0 || principalArn.length > 2048 || hasControlCharacters(principalArn)) {
     throw eksError.notFound(eksMessages.entryNotFound, { clusterName: cluster });
   }
   const e = await tx.getEntry(cluster, principalArn);
