@@ -8,6 +8,7 @@ import { validateTags } from '../aws/tags.js';
 import type { ClusterRecord, UpdateRecord } from '../model/types.js';
 import type { Tx } from '../store/repo.js';
 import { createCreatorEntry } from '../entries/service.js';
+import { assertModeMoveKeepsAdmin } from '../entries/lockout.js';
 import type { OpContext } from './context.js';
 import { assertModeMove, clusterArn, effectiveCluster, isValidClusterName, parseAuthenticationMode, validateClusterName } from './rules.js';
 
@@ -221,6 +222,9 @@ async function applyUpdateEffect(ctx: OpContext, c: ClusterRecord, u: UpdateReco
   if (effect.spec && typeof effect.spec === 'object') {
     c.spec = { ...c.spec, ...(effect.spec as Record<string, unknown>) };
   }
+  // A completed disassociation removes the identity provider config (its status was DELETING).
+  const ipc = effect.identityProviderConfig as { action?: string; name?: string } | undefined;
+  if (ipc?.action === 'disassociate' && ipc.name) await ctx.tx.deleteIdentityProvider(c.name, ipc.name);
 }
 
 export async function deleteCluster(ctx: OpContext, name: unknown): Promise<ClusterView> {
@@ -270,6 +274,7 @@ export async function updateClusterConfig(ctx: OpContext, name: unknown, body: R
       const eff = effectiveCluster(c, view.updates, ctx.now);
       if (eff.inProgress) throw eksError.inUse(eksMessages.updateInProgress(type, c.name, eff.inProgress.id), { clusterName: c.name });
       assertModeMove(eff.authenticationMode, to);
+      await assertModeMoveKeepsAdmin(ctx.tx, view, to);
       params = [{ type: 'AuthenticationMode', value: to }];
       effect = { authenticationMode: to };
       break;

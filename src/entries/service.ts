@@ -13,6 +13,7 @@ import type { AccessEntryRecord, AccessScope, AssociationRecord, ClusterRecord }
 import { getAccessPolicy } from '../policy/catalogue.js';
 import { validateAccessScope } from '../policy/scope.js';
 import type { Tx } from '../store/repo.js';
+import { assertAdminPathRemains } from './lockout.js';
 import type { PrincipalArnInfo } from './rules.js';
 import {
   MAX_ENTRIES_PER_CLUSTER,
@@ -213,6 +214,7 @@ export async function deleteAccessEntry(ctx: OpContext, clusterName: unknown, pr
   assertEntriesEnabled(view, ctx.now);
   const entry = await requireEntry(ctx.tx, view.record.name, principalArn);
   const associations = await ctx.tx.listAssociations(view.record.name, entry.principalArn, { limit: 1000 });
+  await assertAdminPathRemains(ctx.tx, view, ctx.now, { kind: 'delete-entry', principalArn: entry.principalArn });
   await ctx.tx.deleteEntry(view.record.name, entry.principalArn);
   ctx.audit.clusterName = view.record.name;
   ctx.audit.resource = entry.principalArn;
@@ -252,6 +254,7 @@ export async function associateAccessPolicy(
     associatedAt: existing?.associatedAt ?? ctx.now,
     modifiedAt: ctx.now,
   };
+  await assertAdminPathRemains(ctx.tx, view, ctx.now, { kind: 'associate', principalArn: entry.principalArn, policyArn: policy.arn, scope });
   await ctx.tx.putAssociation(association);
   ctx.audit.clusterName = view.record.name;
   ctx.audit.resource = `${entry.principalArn} ${policy.arn}`;
@@ -278,6 +281,7 @@ export async function disassociateAccessPolicy(ctx: OpContext, clusterName: unkn
       { clusterName: view.record.name },
     );
   }
+  await assertAdminPathRemains(ctx.tx, view, ctx.now, { kind: 'disassociate', principalArn: entry.principalArn, policyArn: existing.policyArn });
   await ctx.tx.deleteAssociation(view.record.name, entry.principalArn, existing.policyArn);
   ctx.audit.clusterName = view.record.name;
   ctx.audit.resource = `${entry.principalArn} ${existing.policyArn}`;

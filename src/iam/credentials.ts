@@ -62,7 +62,11 @@ export function sessionCaller(s: SessionRecord, role: IamRoleRecord): Caller {
   };
 }
 
+/** AWS access key IDs are 16–128 characters of [A-Z0-9]; anything else never reaches the store. */
+const ACCESS_KEY_ID = /^[A-Za-z0-9]{16,128}$/;
+
 export async function resolveAccessKey(tx: Tx, accessKeyId: string, now: number): Promise<ResolveResult> {
+  if (!ACCESS_KEY_ID.test(accessKeyId)) return { ok: false, reason: 'unknown_key' };
   const key = await tx.getAccessKey(accessKeyId);
   if (key) {
     if (key.status !== 'Active') return { ok: false, reason: 'inactive_key' };

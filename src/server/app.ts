@@ -241,6 +241,8 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
 
     const authenticateRestJson = async (raw: RawRequest) => {
       const a = await authenticateOrThrow(store, raw, now(), 'rest-json');
+      // EKS is regional: credentials scoped to another region are refused, as AWS does.
+      if (a.region !== region) throw new AwsError('InvalidSignatureException', 403, `Credential should be scoped to a valid region, not '${a.region}'. `);
       return { caller: a.caller, service: a.service };
     };
     const authorizeIam = (tx: Tx, caller: Caller, req: { action: string; resource: string; context?: Record<string, string | string[]> }) =>

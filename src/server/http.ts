@@ -56,6 +56,12 @@ export function createBaseApp(opts: BaseAppOptions = {}): FastifyInstance {
     requestTimeout: opts.requestTimeoutMs ?? 30_000,
     // Principal ARNs travel URL-encoded in one path segment; the router's default cap is 100.
     routerOptions: { maxParamLength: 4096 },
+    // Errors raised before routing (a path with invalid percent-encoding, …) answered AWS-style.
+    frameworkErrors: (err, _req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+      const r = reply as unknown as { code(n: number): typeof r; header(k: string, v: string): typeof r; send(b: string): unknown };
+      void r.code(status).header('x-amzn-errortype', 'BadRequestException').header('content-type', 'application/json').send(JSON.stringify({ message: err.message }));
+    },
     // The default router decodes params; routes that need the raw form read req.raw.url.
     ...(opts.https ? { https: opts.https } : {}),
   };
