@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AwsError, eksError } from '../aws/errors.js';
+import { parseJsonBody, parseQuery, sendAwsError, toAwsError } from '../aws/rest-json.js';
 import { validateTagKeys, validateTags } from '../aws/tags.js';
 import type { AuditNote, OpContext } from '../clusters/context.js';
 import { effectiveCluster, isValidClusterName } from '../clusters/rules.js';
@@ -31,7 +32,6 @@ import type { AuditEvent, Caller } from '../model/types.js';
 import { getAccessPolicy, listAccessPolicies } from '../policy/catalogue.js';
 import type { Tx } from '../store/repo.js';
 import type { Store } from '../store/store.js';
-import { StoreConflictError } from '../store/sql.js';
 import type { RawRequest } from '../server/http.js';
 import { rawRequestOf } from '../server/http.js';
 import { hasControlCharacters } from '../entries/rules.js';
@@ -404,7 +404,7 @@ const ROUTES: EksRoute[] = [
 /** Tag operations accept cluster and access-entry ARNs (the taggable resources Entryway holds). */
 async function withTaggable(c: EksCall, fn: (t: { tags: Record<string, string>; set: (tags: Record<string, string>) => Promise<void> }) => Promise<void>): Promise<void> {
   const arn = c.params.resourceArn ?? '';
-  const m = /^arn:[^:]+:eks:[^:]+:(\d{12}):(cluster|access-entry)\/([^/]+)(?:\/(role|user)\/(\d{12})\/([^/]+)\/([0-9a-f-]+))?$/.exec(arn);
+  const m = /^arn:[^:]+:eks:[^:]+:(\d{12}):(cluster|access-entry|identityproviderconfig)\/([^/]+)(?:\/(role|user|oidc)\/(?:(\d{12})\/)?([^/]+)\/([0-9a-f-]+))?$/.exec(arn);
   const notFound = () => eksError.tagNotFound(`Resource ${arn.slice(0, 300)} not found.`);
   if (!m) throw eksError.badRequest(`The resource ARN ${arn.slice(0, 300)} is not a valid Amazon EKS resource ARN.`);
   const [, account, kind, clusterName] = m as unknown as [string, string, string, string];
@@ -427,6 +427,20 @@ async function withTaggable(c: EksCall, fn: (t: { tags: Record<string, string>; 
     });
     return;
   }
+  if (kind === 'identityproviderconfig') {
+    const provider = (await c.ctx.tx.listIdentityProviders(clusterName)).find((p) => p.arn === arn);
+    if (!provider) throw notFound();
+    await fn({
+      tags: provider.tags,
+      set: async (tags) => {
+        if (Object.keys(tags).length > 50) throw eksError.badRequest('A resource can have at most 50 tags.');
+        c.ctx.audit.before = { tags: provider.tags };
+        c.ctx.audit.after = { tags };
+        await c.ctx.tx.putIdentityProvider({ ...provider, tags });
+      },
+    });
+    return;
+  }
   const entries = await c.ctx.tx.listEntries(clusterName);
   const entry = entries.find((e) => e.accessEntryArn === arn);
   if (!entry) throw notFound();
@@ -441,40 +455,6 @@ async function withTaggable(c: EksCall, fn: (t: { tags: Record<string, string>; 
   });
 }
 
-function sendError(reply: FastifyReply, e: AwsError): void {
-  reply.code(e.status).header('x-amzn-errortype', e.code).header('content-type', 'application/json');
-  for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
-  void reply.send(JSON.stringify({ message: e.message, ...e.fields }));
-}
-
-/** Turns anything thrown into a client-facing AwsError; unknown failures become ServerException. */
-export function toAwsError(e: unknown, log?: FastifyRequest['log']): AwsError {
-  if (e instanceof AwsError) return e;
-  if (e instanceof StoreConflictError) return eksError.inUse('The resource was changed by a concurrent request; retry the call.');
-  log?.error({ err: e }, 'unhandled error in EKS API');
-  return eksError.server('Entryway hit an internal error. The request was not applied.');
-}
-
-function parseJsonBody(raw: Buffer): Record<string, unknown> {
-  if (raw.length === 0) return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(raw.toString('utf8'));
-  } catch {
-    throw new AwsError('SerializationException', 400, 'The request body is not valid JSON.');
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new AwsError('SerializationException', 400, 'The request body must be a JSON object.');
-  return v as Record<string, unknown>;
-}
-
-function parseQuery(rawQuery: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of new URLSearchParams(rawQuery)) {
-    const cur = out[k];
-    out[k] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [cur, v];
-  }
-  return out;
-}
 
 /** JSON with object keys sorted, so the same request from another client (key order) hashes alike. */
 function canonicalJson(v: unknown): string {
@@ -521,7 +501,7 @@ function frameworkError(err: FastifyError, bodyLimit: number | undefined): AwsEr
 export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Promise<void> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (!(err instanceof AwsError) && (!err.statusCode || err.statusCode >= 500)) req.log.error({ err }, 'unhandled error in EKS API');
-    sendError(reply, err instanceof AwsError ? err : frameworkError(err, app.initialConfig.bodyLimit));
+    sendAwsError(reply, err instanceof AwsError ? err : frameworkError(err, app.initialConfig.bodyLimit));
   });
   for (const route of [...ROUTES, ...(o.extraRoutes ?? [])]) {
     app.route({
@@ -580,7 +560,7 @@ export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Prom
           void o
             .audit(auditEvent(req, caller, route.operation, audit, err.code, started, err.message))
             .catch(() => undefined);
-          sendError(reply, err);
+          sendAwsError(reply, err);
           return reply;
         }
       },
@@ -614,5 +594,5 @@ function auditEvent(req: FastifyRequest, caller: Caller | undefined, operation: 
 
 /** Unknown EKS paths: AWS answers UnknownOperationException (404). */
 export function eksNotFoundHandler(req: FastifyRequest, reply: FastifyReply): void {
-  sendError(reply, new AwsError('UnknownOperationException', 404, `No EKS operation matches ${req.method} ${(req.raw.url ?? '').split('?')[0]?.slice(0, 200)}.`));
+  sendAwsError(reply, new AwsError('UnknownOperationException', 404, `No EKS operation matches ${req.method} ${(req.raw.url ?? '').split('?')[0]?.slice(0, 200)}.`));
 }

@@ -7,6 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  ListTagsForResourceCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   AssociateIdentityProviderConfigCommand,
   CreateClusterCommand,
   DeleteClusterCommand,
@@ -160,6 +163,11 @@ test('identity provider configs: validation, limits, pagination, idempotency (up
       assert.deepEqual(o?.requiredClaims, { hd: 'corp.example' }, 'requiredClaims');
       assert.deepEqual(o?.tags, { env: 'dev' }, 'tags');
       assert.equal(o?.clusterName, 'legacy', 'clusterName');
+      // The config's ARN is taggable like EKS's other resources.
+      const resourceArn = o?.identityProviderConfigArn as string;
+      await eks.send(new TagResourceCommand({ resourceArn, tags: { team: 'platform' } }));
+      await eks.send(new UntagResourceCommand({ resourceArn, tagKeys: ['env'] }));
+      assert.deepEqual((await eks.send(new ListTagsForResourceCommand({ resourceArn }))).tags, { team: 'platform' }, 'TagResource/UntagResource on the config');
     });
 
     await t.test('clientRequestToken: a retry returns the first answer; another body with it is refused', async () => {
