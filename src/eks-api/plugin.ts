@@ -5,9 +5,11 @@
 import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AwsError, eksError } from '../aws/errors.js';
-import { parseJsonBody, parseQuery, sendAwsError, toAwsError } from '../aws/rest-json.js';
+import { sendAwsError } from '../aws/rest-json.js';
+import type { AuthorizationRequest, ManagementDeps, ParsedCall } from '../aws/management-call.js';
+import { handleManagementCall } from '../aws/management-call.js';
 import { validateTagKeys, validateTags } from '../aws/tags.js';
-import type { AuditNote, OpContext } from '../clusters/context.js';
+import type { OpContext } from '../clusters/context.js';
 import { effectiveCluster, isValidClusterName } from '../clusters/rules.js';
 import type { ClusterView } from '../clusters/service.js';
 import {
@@ -28,49 +30,24 @@ import {
   loadClusterWithEntries,
   updateAccessEntry,
 } from '../entries/service.js';
-import type { AuditEvent, Caller } from '../model/types.js';
+import type { Caller } from '../model/types.js';
 import { getAccessPolicy, listAccessPolicies } from '../policy/catalogue.js';
-import type { Tx } from '../store/repo.js';
-import type { Store } from '../store/store.js';
-import type { RawRequest } from '../server/http.js';
-import { rawRequestOf } from '../server/http.js';
 import { hasControlCharacters } from '../entries/rules.js';
 import { decodeNextToken, page, parseMaxResults } from './pagination.js';
 import type { ClusterEndpoint } from './shapes.js';
 import { accessEntryShape, associatedPolicyShape, clusterShape, updateShape } from './shapes.js';
 
-export interface AuthorizationRequest {
-  action: string;
-  resource: string;
-  context?: Record<string, string | string[]>;
-}
+export type { AuthorizationRequest };
 
-export interface EksApiOptions {
-  store: Store;
-  region: string;
-  partition: string;
-  now: () => number;
-  updateDurationMs: number;
-  clusterCreateDurationMs: number;
-  /** SigV4 authentication; throws an AwsError in rest-json terms. */
-  authenticate: (raw: RawRequest) => Promise<{ caller: Caller; service: string }>;
-  /** IAM policy evaluation; throws AccessDeniedException. */
-  authorize: (tx: Tx, caller: Caller, req: AuthorizationRequest) => Promise<void>;
+export interface EksApiOptions extends ManagementDeps {
   endpointFor: (clusterName: string) => ClusterEndpoint;
   /** Routes of other EKS features (identity provider configs) run with the same plumbing. */
   extraRoutes?: EksRoute[];
-  /** Persists an audit event (inside the operation's transaction when `tx` is given). */
-  audit: (event: AuditEvent, tx?: Tx) => Promise<void>;
 }
 
 type Kind = 'read' | 'write';
 
-export interface EksCall {
-  req: FastifyRequest;
-  params: Record<string, string>;
-  query: Record<string, string | string[]>;
-  body: Record<string, unknown>;
-  caller: Caller;
+export interface EksCall extends ParsedCall {
   ctx: OpContext;
 }
 
@@ -507,89 +484,30 @@ export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Prom
     app.route({
       method: route.method,
       url: route.url,
-      handler: async (req, reply) => {
-        const started = o.now();
-        const audit: AuditNote = { clusterName: null, resource: null };
-        let caller: Caller | undefined;
-        try {
-          const raw = rawRequestOf(req);
-          const auth = await o.authenticate(raw);
-          caller = auth.caller;
-          if (auth.service !== 'eks') throw new AwsError('InvalidSignatureException', 403, `Credential should be scoped to correct service: 'eks'.`);
-          const body = route.method === 'POST' ? parseJsonBody(raw.body) : {};
-          const params = req.params as Record<string, string>;
-          const query = parseQuery(raw.rawQuery);
-          const base = { req, params, query, body, caller };
-          const authz: AuthorizationRequest = { action: `eks:${route.operation}`, resource: route.resource(base, o), ...(route.context ? { context: route.context(base) } : {}) };
-          const exec = async (tx: Tx) => {
-            await o.authorize(tx, auth.caller, authz);
-            const ctx: OpContext = {
-              tx,
-              caller: auth.caller,
-              now: started,
-              region: o.region,
-              partition: o.partition,
-              updateDurationMs: o.updateDurationMs,
-              clusterCreateDurationMs: o.clusterCreateDurationMs,
-              audit,
-            };
-            const token = route.idempotent ? clientRequestTokenOf(body) : undefined;
+      handler: (req, reply) =>
+        handleManagementCall(req, reply, o, {
+          service: 'eks',
+          operation: route.operation,
+          kind: route.kind,
+          authorization: (base) => ({ action: `eks:${route.operation}`, resource: route.resource(base, o), ...(route.context ? { context: route.context(base) } : {}) }),
+          run: async (base, ctx) => {
+            const token = route.idempotent ? clientRequestTokenOf(base.body) : undefined;
+            if (token === undefined) return { status: 200, body: await route.run({ ...base, ctx }, o) };
             // Encoded: the name is not validated yet, and the store must never see raw control bytes.
-            const scope = `${route.operation}/${auth.caller.accountId}/${encodeURIComponent(params.name ?? '')}`;
-            const hash = token !== undefined ? requestHash(route.operation, params, body) : '';
-            if (token !== undefined) {
-              const prior = await tx.getIdempotent(scope, token);
-              if (prior) {
-                if (prior.requestHash !== hash) {
-                  throw eksError.invalidParameter('The clientRequestToken was already used for a request with different parameters.');
-                }
-                return JSON.parse(prior.response) as Record<string, unknown>;
-              }
+            const scope = `${route.operation}/${ctx.caller.accountId}/${encodeURIComponent(base.params.name ?? '')}`;
+            const hash = requestHash(route.operation, base.params, base.body);
+            const prior = await ctx.tx.getIdempotent(scope, token);
+            if (prior) {
+              if (prior.requestHash !== hash) throw eksError.invalidParameter('The clientRequestToken was already used for a request with different parameters.');
+              return { status: 200, body: JSON.parse(prior.response) as Record<string, unknown> };
             }
             const out = await route.run({ ...base, ctx }, o);
-            if (token !== undefined) await tx.putIdempotent(scope, token, hash, JSON.stringify(out), started);
-            if (route.kind === 'write') await o.audit(auditEvent(req, auth.caller, route.operation, audit, 'Success', started), tx);
-            return out;
-          };
-          const out = route.kind === 'write' ? await o.store.transaction(exec) : await o.store.read(exec);
-          if (route.kind === 'read') void o.audit(auditEvent(req, auth.caller, route.operation, audit, 'Success', started)).catch(() => undefined);
-          reply.header('content-type', 'application/json');
-          return JSON.stringify(out);
-        } catch (e) {
-          const err = toAwsError(e, req.log);
-          void o
-            .audit(auditEvent(req, caller, route.operation, audit, err.code, started, err.message))
-            .catch(() => undefined);
-          sendAwsError(reply, err);
-          return reply;
-        }
-      },
+            await ctx.tx.putIdempotent(scope, token, hash, JSON.stringify(out), ctx.now);
+            return { status: 200, body: out };
+          },
+        }),
     });
   }
-}
-
-/** A path name as the audit trail may record it: names no cluster can have are left out. */
-function auditableName(name: string | undefined): string | null {
-  return name !== undefined && isValidClusterName(name) ? name : null;
-}
-
-function auditEvent(req: FastifyRequest, caller: Caller | undefined, operation: string, note: AuditNote, result: string, at: number, errorMessage?: string): AuditEvent {
-  return {
-    at,
-    kind: 'management',
-    requestId: req.id,
-    principalArn: caller?.arn ?? '-',
-    accessKeyId: caller?.accessKeyId ?? '-',
-    sourceIp: req.ip,
-    service: 'eks',
-    operation,
-    clusterName: note.clusterName ?? auditableName((req.params as Record<string, string> | undefined)?.name),
-    resource: note.resource,
-    result,
-    ...(errorMessage ? { errorMessage } : {}),
-    ...(note.before !== undefined ? { before: note.before } : {}),
-    ...(note.after !== undefined ? { after: note.after } : {}),
-  };
 }
 
 /** Unknown EKS paths: AWS answers UnknownOperationException (404). */

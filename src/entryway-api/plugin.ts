@@ -5,10 +5,12 @@
  * the audit trail, doctor and the aws-auth migration. The CLI and a console call it; going through
  * the server means a change reaches every replica's index at once.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { eksError } from '../aws/errors.js';
-import { parseJsonBody, parseQuery, sendAwsError, singleQueryValue, toAwsError } from '../aws/rest-json.js';
-import type { AuditNote, OpContext } from '../clusters/context.js';
+import { singleQueryValue } from '../aws/rest-json.js';
+import type { ManagementDeps, ParsedCall } from '../aws/management-call.js';
+import { handleManagementCall } from '../aws/management-call.js';
+import type { OpContext } from '../clusters/context.js';
 import { applyAwsAuth, deleteAwsAuth } from '../clusters/aws-auth.js';
 import { assertVisible, loadCluster, loadClusterForWrite } from '../clusters/service.js';
 import type { Indexes } from '../index/indexes.js';
@@ -17,36 +19,19 @@ import { providerAccepts } from '../oidc/config.js';
 import { diagnose } from '../doctor/doctor.js';
 import { applyMigration, parseTarget, planMigration } from '../migration/service.js';
 import { createAccount } from '../iam/index.js';
-import type { AuditEvent, Caller } from '../model/types.js';
+import type { AuditEvent } from '../model/types.js';
 import type { RequestAttributes } from '../policy/engine.js';
 import type { Tx } from '../store/repo.js';
-import type { Store } from '../store/store.js';
-import type { RawRequest } from '../server/http.js';
-import { rawRequestOf } from '../server/http.js';
 
-export interface EntrywayApiOptions {
-  store: Store;
+export interface EntrywayApiOptions extends ManagementDeps {
   indexes: Indexes;
-  region: string;
-  partition: string;
-  now: () => number;
-  updateDurationMs: number;
-  clusterCreateDurationMs: number;
-  authenticate: (raw: RawRequest) => Promise<{ caller: Caller; service: string }>;
-  authorize: (tx: Tx, caller: Caller, req: { action: string; resource: string; context?: Record<string, string | string[]> }) => Promise<void>;
-  audit: (event: AuditEvent, tx?: Tx) => Promise<void>;
   /** What `entryway kubeconfig webhooks` needs: URLs, CA and the webhook bearer token. */
   webhookConfig: () => { url: string; ca?: string; token: string; oidcCa?: string };
   /** Extra routes contributed by other modules (doctor, migration) with the same plumbing. */
   extraRoutes?: EntrywayRoute[];
 }
 
-export interface EntrywayCall {
-  req: FastifyRequest;
-  params: Record<string, string>;
-  query: Record<string, string | string[]>;
-  body: Record<string, unknown>;
-  caller: Caller;
+export interface EntrywayCall extends ParsedCall {
   ctx: OpContext;
   o: EntrywayApiOptions;
 }
@@ -393,70 +378,20 @@ export async function entrywayApiPlugin(app: FastifyInstance, o: EntrywayApiOpti
     app.route({
       method: route.method,
       url: route.url,
-      handler: async (req, reply) => {
-        const started = o.now();
-        const audit: AuditNote = { clusterName: null, resource: null };
-        let caller: Caller | undefined;
-        try {
-          const raw = rawRequestOf(req);
-          const auth = await o.authenticate(raw);
-          caller = auth.caller;
-          if (auth.service !== 'eks') throw eksError.accessDenied(`Credential should be scoped to correct service: 'eks'.`);
-          const params = req.params as Record<string, string>;
-          const body = route.method === 'PUT' || route.method === 'POST' ? parseJsonBody(raw.body) : {};
-          const query = parseQuery(raw.rawQuery);
-          const resource = route.clusterScoped ? `arn:${o.partition}:eks:${o.region}:${auth.caller.accountId}:cluster/${params.name}` : '*';
-          const exec = async (tx: Tx) => {
-            await o.authorize(tx, auth.caller, { action: `entryway:${route.operation}`, resource });
-            const ctx: OpContext = {
-              tx,
-              caller: auth.caller,
-              now: started,
-              region: o.region,
-              partition: o.partition,
-              updateDurationMs: o.updateDurationMs,
-              clusterCreateDurationMs: o.clusterCreateDurationMs,
-              audit,
-            };
-            const out = await route.run({ req, params, query, body, caller: auth.caller, ctx, o });
-            if (route.kind === 'write') {
-              const status = 'status' in out && typeof out.status === 'number' ? out.status : 200;
-              await o.audit(event(req, auth.caller, route.operation, audit, status === 200 ? 'Success' : 'Rejected', started), tx);
-            }
-            return out;
-          };
-          const out = route.kind === 'write' ? await o.store.transaction(exec) : await o.store.read(exec);
-          if (route.kind !== 'write') void o.audit(event(req, auth.caller, route.operation, audit, 'Success', started)).catch(() => undefined);
-          const status = 'status' in out && typeof out.status === 'number' ? out.status : 200;
-          const payload = status === 200 ? out : (out as { body: Record<string, unknown> }).body;
-          reply.code(status).header('content-type', 'application/json');
-          if (status !== 200) reply.header('x-amzn-errortype', 'InvalidParameterException');
-          return JSON.stringify(payload);
-        } catch (e) {
-          const err = toAwsError(e, req.log);
-          void o.audit(event(req, caller, route.operation, audit, err.code, started, err.message)).catch(() => undefined);
-          return sendAwsError(reply, err);
-        }
-      },
+      handler: (req, reply) =>
+        handleManagementCall(req, reply, o, {
+          service: 'entryway',
+          operation: route.operation,
+          kind: route.kind,
+          authorization: (call) => ({
+            action: `entryway:${route.operation}`,
+            resource: route.clusterScoped ? `arn:${o.partition}:eks:${o.region}:${call.caller.accountId}:cluster/${call.params.name}` : '*',
+          }),
+          run: async (call, ctx) => {
+            const out = await route.run({ ...call, ctx, o });
+            return 'status' in out && typeof out.status === 'number' ? (out as { status: number; body: Record<string, unknown> }) : { status: 200, body: out };
+          },
+        }),
     });
   }
-}
-
-function event(req: FastifyRequest, caller: Caller | undefined, operation: string, note: AuditNote, result: string, at: number, errorMessage?: string): AuditEvent {
-  return {
-    at,
-    kind: 'management',
-    requestId: req.id,
-    principalArn: caller?.arn ?? '-',
-    accessKeyId: caller?.accessKeyId ?? '-',
-    sourceIp: req.ip,
-    service: 'entryway',
-    operation,
-    clusterName: note.clusterName ?? (req.params as Record<string, string> | undefined)?.name ?? null,
-    resource: note.resource,
-    result,
-    ...(errorMessage ? { errorMessage } : {}),
-    ...(note.before !== undefined ? { before: note.before } : {}),
-    ...(note.after !== undefined ? { after: note.after } : {}),
-  };
 }

@@ -1,0 +1,125 @@
+/**
+ * The life of a management call, shared by the EKS API and Entryway's own API: authenticate
+ * (SigV4, service `eks`), parse, authorize inside the call's transaction, run, audit (inside the
+ * transaction for writes, so a change and its record commit together), and answer in rest-json —
+ * errors included, whatever was thrown.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditNote, OpContext } from '../clusters/context.js';
+import { isValidClusterName } from '../clusters/rules.js';
+import type { AuditEvent, Caller } from '../model/types.js';
+import type { RawRequest } from '../server/http.js';
+import { rawRequestOf } from '../server/http.js';
+import type { Tx } from '../store/repo.js';
+import type { Store } from '../store/store.js';
+import { AwsError } from './errors.js';
+import { parseJsonBody, parseQuery, sendAwsError, toAwsError } from './rest-json.js';
+
+export interface AuthorizationRequest {
+  action: string;
+  resource: string;
+  context?: Record<string, string | string[]>;
+}
+
+export interface ManagementDeps {
+  store: Store;
+  region: string;
+  partition: string;
+  now: () => number;
+  updateDurationMs: number;
+  clusterCreateDurationMs: number;
+  /** SigV4 authentication; throws an AwsError in rest-json terms. */
+  authenticate: (raw: RawRequest) => Promise<{ caller: Caller; service: string }>;
+  /** IAM policy evaluation; throws AccessDeniedException. */
+  authorize: (tx: Tx, caller: Caller, req: AuthorizationRequest) => Promise<void>;
+  /** Persists an audit event (inside the operation's transaction when `tx` is given). */
+  audit: (event: AuditEvent, tx?: Tx) => Promise<void>;
+}
+
+export interface ParsedCall {
+  req: FastifyRequest;
+  params: Record<string, string>;
+  query: Record<string, string | string[]>;
+  body: Record<string, unknown>;
+  caller: Caller;
+}
+
+export interface CallSpec {
+  /** `eks` or `entryway`, for the audit trail. */
+  service: string;
+  operation: string;
+  /** write: one transaction; read: a read snapshot; steps: the run commits its own transactions. */
+  kind: 'read' | 'write' | 'steps';
+  authorization: (call: ParsedCall) => AuthorizationRequest;
+  /** The body to answer, or a non-200 status and body (recorded as Rejected, committed). */
+  run: (call: ParsedCall, ctx: OpContext) => Promise<{ status: number; body: Record<string, unknown> }>;
+}
+
+/** A path name as the audit trail may record it: names no cluster can have are left out. */
+function auditableName(name: string | undefined): string | null {
+  return name !== undefined && isValidClusterName(name) ? name : null;
+}
+
+function auditEvent(service: string, req: FastifyRequest, caller: Caller | undefined, operation: string, note: AuditNote, result: string, at: number, errorMessage?: string): AuditEvent {
+  return {
+    at,
+    kind: 'management',
+    requestId: req.id,
+    principalArn: caller?.arn ?? '-',
+    accessKeyId: caller?.accessKeyId ?? '-',
+    sourceIp: req.ip,
+    service,
+    operation,
+    clusterName: note.clusterName ?? auditableName((req.params as Record<string, string> | undefined)?.name),
+    resource: note.resource,
+    result,
+    ...(errorMessage ? { errorMessage } : {}),
+    ...(note.before !== undefined ? { before: note.before } : {}),
+    ...(note.after !== undefined ? { after: note.after } : {}),
+  };
+}
+
+export async function handleManagementCall(req: FastifyRequest, reply: FastifyReply, d: ManagementDeps, spec: CallSpec): Promise<FastifyReply | string> {
+  const started = d.now();
+  const audit: AuditNote = { clusterName: null, resource: null };
+  let caller: Caller | undefined;
+  try {
+    const raw = rawRequestOf(req);
+    const auth = await d.authenticate(raw);
+    caller = auth.caller;
+    if (auth.service !== 'eks') throw new AwsError('InvalidSignatureException', 403, `Credential should be scoped to correct service: 'eks'.`);
+    const call: ParsedCall = {
+      req,
+      params: req.params as Record<string, string>,
+      query: parseQuery(raw.rawQuery),
+      body: req.method === 'POST' || req.method === 'PUT' ? parseJsonBody(raw.body) : {},
+      caller: auth.caller,
+    };
+    const authz = spec.authorization(call);
+    const exec = async (tx: Tx) => {
+      await d.authorize(tx, auth.caller, authz);
+      const ctx: OpContext = {
+        tx,
+        caller: auth.caller,
+        now: started,
+        region: d.region,
+        partition: d.partition,
+        updateDurationMs: d.updateDurationMs,
+        clusterCreateDurationMs: d.clusterCreateDurationMs,
+        audit,
+      };
+      const out = await spec.run(call, ctx);
+      if (spec.kind === 'write') await d.audit(auditEvent(spec.service, req, auth.caller, spec.operation, audit, out.status === 200 ? 'Success' : 'Rejected', started), tx);
+      return out;
+    };
+    const out = spec.kind === 'write' ? await d.store.transaction(exec) : await d.store.read(exec);
+    if (spec.kind !== 'write') void d.audit(auditEvent(spec.service, req, auth.caller, spec.operation, audit, 'Success', started)).catch(() => undefined);
+    reply.code(out.status).header('content-type', 'application/json');
+    if (out.status !== 200) reply.header('x-amzn-errortype', 'InvalidParameterException');
+    return JSON.stringify(out.body);
+  } catch (e) {
+    const err = toAwsError(e, req.log);
+    void d.audit(auditEvent(spec.service, req, caller, spec.operation, audit, err.code, started, err.message)).catch(() => undefined);
+    return sendAwsError(reply, err);
+  }
+}
