@@ -83,13 +83,13 @@ export interface HttpResult {
 }
 
 /** One HTTP(S) request with an optional private CA; no redirects, bounded time. */
-export function rawHttp(url: string, opts: { method: string; headers?: Record<string, string>; body?: Uint8Array; ca?: string; timeoutMs?: number }): Promise<HttpResult> {
+export function rawHttp(url: string, opts: { method: string; headers?: Record<string, string>; body?: Uint8Array; ca?: string; timeoutMs?: number; agent?: import('node:https').Agent }): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const fn = u.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = fn(
       u,
-      { method: opts.method, headers: opts.headers, ...(opts.ca ? { ca: opts.ca } : {}), timeout: opts.timeoutMs ?? 30_000 },
+      { method: opts.method, headers: opts.headers, ...(opts.ca ? { ca: opts.ca } : {}), ...(opts.agent ? { agent: opts.agent } : {}), timeout: opts.timeoutMs ?? 30_000 },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
