@@ -201,7 +201,8 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
   {
     method: 'GET',
     url: '/entryway/v1/clusters/:name/webhook-config',
-    operation: 'GetWebhookConfig',
+    // Not a Get*: it carries the webhook bearer token, which read-only principals must not see.
+    operation: 'ExportWebhookConfig',
     kind: 'read',
     clusterScoped: true,
     run: async ({ ctx, params, o }) => {

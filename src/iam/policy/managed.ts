@@ -59,6 +59,12 @@ const DEFS: ManagedDef[] = [
           'eks:Describe*',
           'eks:List*',
           'eks:AccessKubernetesApi',
+          // Entryway's own read-only actions, as AWS includes every service's reads in this policy.
+          'entryway:Get*',
+          'entryway:List*',
+          'entryway:CanI',
+          'entryway:Doctor',
+          'entryway:PlanAwsAuthMigration',
           'iam:Generate*',
           'iam:Get*',
           'iam:List*',
