@@ -18,8 +18,43 @@
  */
 import type { AccessEntryRecord, AccessEntryType, AccessScope, AssociationRecord, Tags } from '../model/types.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** Writes a canonical lower-case UUID's 16 bytes at `at`; false (nothing written) for any other string. */
+function packUuid(s: string, out: Uint8Array, at: number): boolean {
+  if (s.length !== 36 || s.charCodeAt(8) !== 45 || s.charCodeAt(13) !== 45 || s.charCodeAt(18) !== 45 || s.charCodeAt(23) !== 45) return false;
+  let k = 0;
+  for (let j = 0; j < 36; j += 2) {
+    if (j === 8 || j === 13 || j === 18 || j === 23) j++;
+    const hi = hexDigit(s.charCodeAt(j));
+    const lo = hexDigit(s.charCodeAt(j + 1));
+    if (hi < 0 || lo < 0) return false;
+    out[at + k++] = (hi << 4) | lo;
+  }
+  return k === 16;
+}
+
+const COMMON_PARTITIONS = new Set(['aws', 'aws-cn', 'aws-us-gov']);
+
+/**
+ * mapping's `principalArnKey` (path-stripped, lower-cased ARN) without its general ARN parser, for
+ * IAM user/role ARNs in the common partitions; anything else goes to `slow`.
+ */
+export function fastArnKey(arn: string, slow: (arn: string) => string | undefined, parts?: PrincipalParts | undefined): string | undefined {
+  const p = parts ?? principalParts(arn);
+  if (!p || !COMMON_PARTITIONS.has(p.partition)) return slow(arn);
+  if (p.kind === 'user') return arn.toLowerCase();
+  // role/NAME keeps its form; role/PATH/NAME loses the path (stripPath).
+  const rest = arn.indexOf('/');
+  if (arn.indexOf('/', rest + 1) < 0) return arn.toLowerCase();
+  return `arn:${p.partition}:iam::${p.accountId}:role/${p.name}`.toLowerCase();
+}
 
 /** Parts of an IAM user/role ARN the derived values need, or undefined when it is not one. */
 interface PrincipalParts {
@@ -56,9 +91,47 @@ export function derivedUsername(type: AccessEntryType, arn: string, p: Principal
   }
 }
 
+const SESSION_TAIL = '/{{SessionName}}';
+
+/** username === derivedUsername(type, arn, p), without building the derived string. */
+function isDerivedUsername(u: string, type: AccessEntryType, arn: string, p: PrincipalParts | undefined): boolean {
+  if (type !== 'STANDARD') return u === derivedUsername(type, arn, p);
+  if (!p) return false;
+  if (p.kind === 'user') return u === arn;
+  // arn:P:sts::A:assumed-role/NAME/{{SessionName}}
+  let at = 4 + p.partition.length;
+  if (u.length !== at + 6 + p.accountId.length + 14 + p.name.length + SESSION_TAIL.length) return false;
+  if (!u.startsWith('arn:') || !u.startsWith(p.partition, 4) || !u.startsWith(':sts::', at)) return false;
+  at += 6;
+  if (!u.startsWith(p.accountId, at)) return false;
+  at += p.accountId.length;
+  if (!u.startsWith(':assumed-role/', at)) return false;
+  at += 14;
+  return u.startsWith(p.name, at) && u.endsWith(SESSION_TAIL);
+}
+
+/** s === derivedEntryArn(...), given the entry ARN prefix up to the principal kind, without building it. */
+function isDerivedEntryArn(s: string, prefix: string, p: PrincipalParts, uuid: string): boolean {
+  // PREFIX KIND/ACCOUNT/NAME/UUID
+  if (s.length !== prefix.length + p.kind.length + 1 + p.accountId.length + 1 + p.name.length + 1 + uuid.length) return false;
+  let at = prefix.length;
+  if (!s.startsWith(prefix) || !s.startsWith(p.kind, at)) return false;
+  at += p.kind.length;
+  if (s.charCodeAt(at) !== 47 || !s.startsWith(p.accountId, at + 1)) return false;
+  at += 1 + p.accountId.length;
+  if (s.charCodeAt(at) !== 47 || !s.startsWith(p.name, at + 1)) return false;
+  at += 1 + p.name.length;
+  return s.charCodeAt(at) === 47 && s.endsWith(uuid);
+}
+
 /** entries/rules.ts `accessEntryArn`. */
 export function derivedEntryArn(region: string, clusterAccountId: string, clusterName: string, p: PrincipalParts, uuid: string): string {
   return `arn:${p.partition}:eks:${region}:${clusterAccountId}:access-entry/${clusterName}/${p.kind}/${p.accountId}/${p.name}/${uuid}`;
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 /** Per-slice table of distinct values, compared by a string key. */
@@ -77,6 +150,16 @@ class Table<T> {
 }
 
 const NO_DERIVED = -1;
+
+/** Index into a candidate list: one entry (most keys), or several in entry order. */
+export type Slot = number | number[];
+
+function addSlot(map: Map<string, Slot>, key: string, i: number): void {
+  const cur = map.get(key);
+  if (cur === undefined) map.set(key, i);
+  else if (typeof cur === 'number') map.set(key, [cur, i]);
+  else cur.push(i);
+}
 
 export interface SliceContext {
   clusterName: string;
@@ -116,11 +199,15 @@ export class EntryColumns {
   readonly scopes: readonly AccessScope[];
   /** Associations of principals without an entry here, or not in this cluster: kept verbatim. */
   private readonly looseAssociations = new Map<string, AssociationRecord[]>();
+  /** Entries by principal ID, and by `principalArnKey` of their ARN (mapping's entryLookupKeys). */
+  readonly byId = new Map<string, Slot>();
+  readonly byArnKey = new Map<string, Slot>();
 
   constructor(
     private readonly ctx: SliceContext,
     entries: readonly AccessEntryRecord[],
     associations: readonly AssociationRecord[],
+    arnKey: (arn: string) => string | undefined,
   ) {
     const n = entries.length;
     this.size = n;
@@ -138,24 +225,31 @@ export class EntryColumns {
     const groupSets = new Table<string[]>();
     const tagSets = new Table<Tags>();
     const exact = new Map<string, number>();
+    const arnPrefix = new Map<string, string>();
     for (let i = 0; i < n; i++) {
       const e = entries[i]!;
-      this.arns[i] = e.principalArn;
+      const arn = e.principalArn;
+      this.arns[i] = arn;
       this.ids[i] = e.principalId;
-      exact.set(e.principalArn, i);
+      exact.set(arn, i);
+      const parts = principalParts(arn);
+      if (e.principalId !== null) addSlot(this.byId, e.principalId, i);
+      const k = fastArnKey(arn, arnKey, parts);
+      // Reuse the ARN string itself as the key when it already is its own key (no path, lower case).
+      if (k !== undefined) addSlot(this.byArnKey, k === arn ? arn : k, i);
       this.type[i] = types.add(e.type, () => e.type);
-      const parts = principalParts(e.principalArn);
-      this.user[i] = e.username === derivedUsername(e.type, e.principalArn, parts) ? NO_DERIVED : usernames.add(e.username, () => e.username);
-      this.groups[i] = groupSets.add(JSON.stringify(e.kubernetesGroups), () => Object.freeze([...e.kubernetesGroups]) as string[]);
-      this.tags[i] = tagSets.add(JSON.stringify(e.tags), () => Object.freeze({ ...e.tags }));
+      this.user[i] = isDerivedUsername(e.username, e.type, arn, parts) ? NO_DERIVED : usernames.add(e.username, () => e.username);
+      this.groups[i] = groupSets.add(e.kubernetesGroups.length === 0 ? '' : JSON.stringify(e.kubernetesGroups), () => Object.freeze([...e.kubernetesGroups]) as string[]);
+      this.tags[i] = tagSets.add(isEmpty(e.tags) ? '' : JSON.stringify(e.tags), () => Object.freeze({ ...e.tags }));
       this.created[i] = e.createdAt;
       this.modified[i] = e.modifiedAt;
       const extra: { uuid?: string; accessEntryArn?: string; clusterName?: string } = {};
-      if (UUID.test(e.uuid)) {
-        const b = Buffer.from(e.uuid.replace(/-/g, ''), 'hex');
-        this.uuid.set(b, i * 16);
-      } else extra.uuid = e.uuid;
-      if (!parts || e.accessEntryArn !== derivedEntryArn(ctx.region, ctx.accountId, ctx.clusterName, parts, e.uuid)) extra.accessEntryArn = e.accessEntryArn;
+      if (!packUuid(e.uuid, this.uuid, i * 16)) extra.uuid = e.uuid;
+      if (parts) {
+        let prefix = arnPrefix.get(parts.partition);
+        if (prefix === undefined) arnPrefix.set(parts.partition, (prefix = `arn:${parts.partition}:eks:${ctx.region}:${ctx.accountId}:access-entry/${ctx.clusterName}/`));
+        if (!isDerivedEntryArn(e.accessEntryArn, prefix, parts, e.uuid)) extra.accessEntryArn = e.accessEntryArn;
+      } else extra.accessEntryArn = e.accessEntryArn;
       if (e.clusterName !== ctx.clusterName) extra.clusterName = e.clusterName;
       if (extra.uuid !== undefined || extra.accessEntryArn !== undefined || extra.clusterName !== undefined) this.overflow.set(i, extra);
     }
@@ -196,7 +290,8 @@ export class EntryColumns {
       const a = associations[k]!;
       const slot = fill[i]!++;
       policyIdx[slot] = policies.add(a.policyArn, () => a.policyArn);
-      this.assocScope[slot] = scopes.add(`${a.scope.type}\u0000${a.scope.namespaces.join('\u0000')}`, () =>
+      const ns = a.scope.namespaces;
+      this.assocScope[slot] = scopes.add(ns.length === 0 ? a.scope.type : `${a.scope.type}\u0000${ns.join('\u0000')}`, () =>
         Object.freeze({ type: a.scope.type, namespaces: Object.freeze([...a.scope.namespaces]) as string[] }),
       );
       this.assocAt[slot] = a.associatedAt;
