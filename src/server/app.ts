@@ -26,6 +26,9 @@ import { SqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/store.js';
 import type { Tx } from '../store/repo.js';
 import { webhooksPlugin } from '../webhooks/plugin.js';
+import { WebhookCore } from '../webhooks/core.js';
+import type { DecisionEvent } from '../webhooks/core.js';
+import { webhookFastPath } from './webhook-fast-path.js';
 import { staleEntries } from '../doctor/doctor.js';
 import { kubeApiPlugin } from '../kube-api/plugin.js';
 import { entrywayApiPlugin } from '../entryway-api/plugin.js';
@@ -138,7 +141,6 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     cleanups.unshift(() => indexes.stop());
 
     const tls = cfg.tls.mode === 'self-signed' ? ensureSelfSigned(cfg.dataDir, tlsNames(cfg), now()) : cfg.tls.mode === 'provided' ? loadProvided(cfg.tls.certPath, cfg.tls.keyPath, cfg.tls.caPath) : undefined;
-    const app = createBaseApp({ bodyLimit: cfg.bodyLimit, logger: log, ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}) });
     const region = cfg.region;
     const partition = partitionOf(region);
     let publicUrl = '';
@@ -171,6 +173,46 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       onCache: (outcome) => metrics.tokenCache.inc({ outcome }),
       onStale: (cluster, message) => log.warn({ cluster }, message),
       jwt: oidcAuthenticatorFor(cfg),
+    });
+
+    const webhooks = new WebhookCore({
+      authenticator,
+      indexes,
+      now,
+      metrics,
+      webhookToken,
+      log,
+      // Sampled decision auditing (--audit-decisions); the principal and outcome, never the token.
+      ...(cfg.auditDecisions > 0
+        ? {
+            onDecision: (d: DecisionEvent) => {
+              if (Math.random() >= cfg.auditDecisions) return;
+              void auditRecorder.record({
+                at: now(),
+                kind: d.kind,
+                requestId: d.requestId,
+                principalArn: d.principal,
+                accessKeyId: '-',
+                sourceIp: d.ip,
+                service: 'webhook',
+                operation: d.kind === 'authentication' ? 'TokenReview' : 'SubjectAccessReview',
+                clusterName: d.cluster,
+                resource: null,
+                result: d.result,
+                errorMessage: d.detail,
+              });
+            },
+          }
+        : {}),
+    });
+    // The webhooks skip Fastify (routing, hooks, per-request logger) unless a webhook rate limit is
+    // set: that limiter is a Fastify hook, so the routes then run as a plugin instead.
+    const app = createBaseApp({
+      bodyLimit: cfg.bodyLimit,
+      logger: log,
+      ...(cfg.requestTimeoutMs ? { requestTimeoutMs: cfg.requestTimeoutMs } : {}),
+      ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),
+      ...(cfg.webhookRateLimit > 0 ? {} : { fastPath: webhookFastPath(webhooks, cfg.bodyLimit) }),
     });
 
     // Registered before the plugins so that their routes inherit it (fastify binds handlers at registration).
@@ -270,36 +312,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       },
       onError: (err) => log.error({ err }, 'IAM/STS request failed'),
     });
-    await app.register(webhooksPlugin, {
-      authenticator,
-      indexes,
-      now,
-      metrics,
-      webhookToken: () => webhookToken,
-      log,
-      // Sampled decision auditing (--audit-decisions); the principal and outcome, never the token.
-      ...(cfg.auditDecisions > 0
-        ? {
-            onDecision: (d) => {
-              if (Math.random() >= cfg.auditDecisions) return;
-              void auditRecorder.record({
-                at: now(),
-                kind: d.kind,
-                requestId: d.req.id,
-                principalArn: d.principal,
-                accessKeyId: '-',
-                sourceIp: d.req.ip,
-                service: 'webhook',
-                operation: d.kind === 'authentication' ? 'TokenReview' : 'SubjectAccessReview',
-                clusterName: d.cluster,
-                resource: null,
-                result: d.result,
-                errorMessage: d.detail,
-              });
-            },
-          }
-        : {}),
-    });
+    if (cfg.webhookRateLimit > 0) await app.register(webhooksPlugin, { core: webhooks });
     await app.register(kubeApiPlugin, { authenticator, indexes, now });
 
     await app.register(entrywayApiPlugin, {

@@ -32,6 +32,8 @@ export interface ServerConfig {
   awsAuthFiles: { cluster: string; path: string }[];
   /** Request body limit for every endpoint (bytes). */
   bodyLimit: number;
+  /** Time a client has to send a whole request (headers and body); default 30 s. */
+  requestTimeoutMs?: number;
   /** Per-client request rate limits (requests per second; 0 disables). */
   managementRateLimit: number;
   webhookRateLimit: number;

@@ -6,6 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
 import Fastify, { LogController } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 
 /** A request as SigV4 sees it: the path and query exactly as they came over the wire. */
 export interface RawRequest {
@@ -41,9 +44,17 @@ export interface BaseAppOptions {
   bodyLimit?: number;
   logger?: FastifyServerOptions['loggerInstance'] | boolean;
   https?: { key: string | Buffer; cert: string | Buffer };
-  /** Close idle keep-alive connections after this many ms, and slow clients after requestTimeout. */
+  /** Idle keep-alive connections are closed after this (default 72 s, above common LB idle timeouts). */
   keepAliveTimeoutMs?: number;
+  /** A request (headers and body) must arrive within this (default 30 s); slower clients get 408. */
   requestTimeoutMs?: number;
+  /** How often the server looks for connections over those limits (default 5 s). */
+  connectionsCheckingIntervalMs?: number;
+  /**
+   * Requests this returns true for are answered by it, before Fastify sees them (the webhooks: no
+   * routing, hooks, logger or reply objects on the path kube-apiserver hits for every request).
+   */
+  fastPath?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export function createBaseApp(opts: BaseAppOptions = {}): FastifyInstance {
@@ -52,8 +63,6 @@ export function createBaseApp(opts: BaseAppOptions = {}): FastifyInstance {
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     logController: new LogController({ disableRequestLogging: true }),
-    keepAliveTimeout: opts.keepAliveTimeoutMs ?? 72_000,
-    requestTimeout: opts.requestTimeoutMs ?? 30_000,
     // Principal ARNs travel URL-encoded in one path segment; the router's default cap is 100.
     routerOptions: { maxParamLength: 4096 },
     // Errors raised before routing (a path with invalid percent-encoding, …) answered AWS-style.
@@ -64,6 +73,18 @@ export function createBaseApp(opts: BaseAppOptions = {}): FastifyInstance {
     },
     // The default router decodes params; routes that need the raw form read req.raw.url.
     ...(opts.https ? { https: opts.https } : {}),
+  };
+  // Our own server, so every timeout is set here (Fastify would not expose them all).
+  const https = opts.https;
+  delete base.https;
+  const requestTimeout = opts.requestTimeoutMs ?? 30_000;
+  (base as FastifyServerOptions & { serverFactory: unknown }).serverFactory = (handler: (req: IncomingMessage, res: ServerResponse) => void) => {
+    const fast = opts.fastPath;
+    const listener = fast ? (req: IncomingMessage, res: ServerResponse) => void (fast(req, res) || handler(req, res)) : handler;
+    const serverOpts = { connectionsCheckingInterval: opts.connectionsCheckingIntervalMs ?? 5_000, requestTimeout, headersTimeout: requestTimeout };
+    const server = https ? createHttpsServer({ ...serverOpts, key: https.key, cert: https.cert }, listener) : createHttpServer(serverOpts, listener);
+    server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 72_000;
+    return server;
   };
   if (opts.logger && typeof opts.logger === 'object') (base as FastifyServerOptions).loggerInstance = opts.logger;
   else base.logger = opts.logger === true;

@@ -25,12 +25,15 @@ export type ParsedTokenReview =
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** A value for an error message. Never String() on JSON objects: a deep array overflows the stack, `{"toString":1}` throws. */
+const describe = (v: unknown): string => (typeof v === 'string' ? v.slice(0, 64) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v);
+
 export function parseTokenReview(body: unknown): ParsedTokenReview {
   const apiVersion: TokenReviewApiVersion = isObj(body) && body.apiVersion === TR_V1BETA1 ? TR_V1BETA1 : TR_V1;
   const fail = (error: string): ParsedTokenReview => ({ ok: false, apiVersion, error });
   if (!isObj(body)) return fail('invalid TokenReview: the body must be a JSON object');
   if (body.apiVersion !== undefined && body.apiVersion !== TR_V1 && body.apiVersion !== TR_V1BETA1) {
-    return fail(`invalid TokenReview: unsupported apiVersion ${JSON.stringify(String(body.apiVersion).slice(0, 64))}`);
+    return fail(`invalid TokenReview: unsupported apiVersion ${JSON.stringify(describe(body.apiVersion))}`);
   }
   if (body.kind !== undefined && body.kind !== 'TokenReview') return fail('invalid TokenReview: kind must be TokenReview');
   const spec = body.spec;

@@ -1,0 +1,125 @@
+/**
+ * The kube-apiserver webhooks without a web framework: TokenReview and SubjectAccessReview in,
+ * status + JSON out. kube-apiserver sends a review for (nearly) every request it serves, so this
+ * path does only what a review needs — the caller check, one JSON parse, the decision from the
+ * in-memory index, metrics — and is served ahead of Fastify (server/http.ts `fastPath`) unless a
+ * webhook rate limit is configured. Bad input gets a well-formed refusal, never a 5xx.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { Authenticator } from '../authn/authenticator.js';
+import { authorize } from '../authz/authorizer.js';
+import type { Indexes } from '../index/indexes.js';
+import type { Metrics } from '../server/metrics.js';
+import { buildSubjectAccessReviewResponse, parseSubjectAccessReview, principalIdFromReview } from './sar.js';
+import { parseTokenReview, tokenReviewAllowed, tokenReviewDenied } from './tokenreview.js';
+
+export interface DecisionEvent {
+  kind: 'authentication' | 'authorization';
+  cluster: string;
+  principal: string;
+  result: string;
+  detail: string;
+  requestId: string;
+  ip: string;
+}
+
+export interface WebhookOptions {
+  authenticator: Authenticator;
+  indexes: Indexes;
+  now: () => number;
+  metrics?: Metrics;
+  /** Bearer token kube-apiserver must present. */
+  webhookToken: string;
+  /** Called for each decision (sampled auditing); the explanation of a no-opinion is built only then. */
+  onDecision?: (d: DecisionEvent) => void;
+  log?: { warn: (o: object, msg: string) => void; error: (o: object, msg: string) => void };
+}
+
+export interface WebhookAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const UNAUTHORIZED: WebhookAnswer = {
+  status: 401,
+  headers: JSON_HEADERS,
+  body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'webhook caller not authenticated: present the Entryway webhook bearer token', reason: 'Unauthorized', code: 401 }),
+};
+
+function parseJson(body: Buffer | undefined): unknown {
+  if (!body || body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+export class WebhookCore {
+  private readonly expected: Buffer;
+
+  constructor(private readonly o: WebhookOptions) {
+    this.expected = Buffer.from(`Bearer ${o.webhookToken}`);
+  }
+
+  /** Constant-time for a header of the right length; the token's length is fixed and not secret. */
+  callerAllowed(authorization: string | undefined): boolean {
+    if (typeof authorization !== 'string' || authorization.length !== this.expected.length) return false;
+    return timingSafeEqual(Buffer.from(authorization), this.expected);
+  }
+
+  async tokenReview(cluster: string, authorization: string | undefined, body: Buffer | undefined, meta: { requestId: string; ip: string }): Promise<WebhookAnswer> {
+    const started = process.hrtime.bigint();
+    if (!this.callerAllowed(authorization)) return UNAUTHORIZED;
+    const parsed = parseTokenReview(parseJson(body));
+    const done = (result: string, reason: string) => {
+      const m = this.o.metrics;
+      if (!m) return;
+      m.tokenReviews.inc({ kind: 'webhook', result, reason });
+      m.tokenReviewSeconds.observe({ result }, Number(process.hrtime.bigint() - started) / 1e9);
+    };
+    if (!parsed.ok) {
+      done('invalid', 'malformed_request');
+      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(tokenReviewDenied(parsed.apiVersion, parsed.error)) };
+    }
+    const out = await this.o.authenticator.authenticate(cluster, parsed.token).catch((e: unknown) => {
+      this.o.log?.error({ err: e, cluster }, 'token review failed');
+      return { ok: false as const, kind: 'unavailable' as const, reason: 'internal_error', message: 'the token could not be checked' };
+    });
+    if (out.ok) {
+      done('authenticated', out.cached ? 'cache_hit' : out.source);
+      this.o.onDecision?.({ kind: 'authentication', cluster, principal: out.identity?.arn ?? out.user.username, result: 'authenticated', detail: out.user.username, ...meta });
+      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(tokenReviewAllowed(parsed.apiVersion, out.user, parsed.audiences)) };
+    }
+    done(out.kind, out.reason);
+    this.o.onDecision?.({ kind: 'authentication', cluster, principal: '-', result: out.kind, detail: out.reason, ...meta });
+    if (out.reason === 'stale_entry' || out.reason === 'arn_mismatch') this.o.log?.warn({ cluster, reason: out.reason }, out.message);
+    const headers = out.kind === 'throttled' ? { ...JSON_HEADERS, 'retry-after': '1' } : JSON_HEADERS;
+    return { status: out.kind === 'throttled' ? 429 : 200, headers, body: JSON.stringify(tokenReviewDenied(parsed.apiVersion, out.message)) };
+  }
+
+  subjectAccessReview(cluster: string, authorization: string | undefined, body: Buffer | undefined, meta: { requestId: string; ip: string }): WebhookAnswer {
+    const started = process.hrtime.bigint();
+    if (!this.callerAllowed(authorization)) return UNAUTHORIZED;
+    const parsed = parseSubjectAccessReview(parseJson(body));
+    const observe = (decision: string) => {
+      const m = this.o.metrics;
+      if (!m) return;
+      m.authzReviews.inc({ decision });
+      m.authzReviewSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    };
+    if (!parsed.ok) {
+      observe('error');
+      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(buildSubjectAccessReviewResponse(parsed.error.apiVersion, parsed.error)) };
+    }
+    const review = parsed.review;
+    const pid = principalIdFromReview(review);
+    const explain = this.o.onDecision !== undefined;
+    const d = authorize(this.o.indexes.clusters.get(cluster), pid.ok ? pid : undefined, review.attrs, this.o.now(), { explain });
+    observe(d.allowed ? 'allowed' : 'no_opinion');
+    this.o.onDecision?.({ kind: 'authorization', cluster, principal: review.user, result: d.allowed ? 'allowed' : 'no_opinion', detail: d.allowed ? d.reason : (d.explanation ?? ''), ...meta });
+    return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(buildSubjectAccessReviewResponse(review.apiVersion, d.allowed ? d : { allowed: false })) };
+  }
+}
