@@ -16,6 +16,7 @@ import { Authenticator } from '../authn/authenticator.js';
 import { settleUpdates, loadCluster } from '../clusters/service.js';
 import { effectiveCluster, partitionOf } from '../clusters/rules.js';
 import { eksApiPlugin, eksNotFoundHandler } from '../eks-api/plugin.js';
+import type { ManagementDeps } from '../aws/management-call.js';
 import type { ClusterEndpoint } from '../eks-api/shapes.js';
 import { authenticateOrThrow, authorize as iamAuthorize, bootstrap } from '../iam/index.js';
 import { awsQueryPlugin } from '../aws-query/plugin.js';
@@ -289,7 +290,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     };
     const authorizeIam = (tx: Tx, caller: Caller, req: { action: string; resource: string; context?: Record<string, string | string[]> }) =>
       iamAuthorize(tx, caller, { ...req, now: now() });
-    await app.register(eksApiPlugin, {
+    const management: ManagementDeps = {
       store,
       region,
       partition,
@@ -298,10 +299,9 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       clusterCreateDurationMs: cfg.clusterCreateDurationMs,
       authenticate: authenticateRestJson,
       authorize: authorizeIam,
-      endpointFor,
-      extraRoutes: identityProviderRoutes,
       audit,
-    });
+    };
+    await app.register(eksApiPlugin, { ...management, endpointFor, extraRoutes: identityProviderRoutes });
     await app.register(awsQueryPlugin, {
       store,
       region,
@@ -316,16 +316,8 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     await app.register(kubeApiPlugin, { authenticator, indexes, now });
 
     await app.register(entrywayApiPlugin, {
-      store,
+      ...management,
       indexes,
-      region,
-      partition,
-      now,
-      updateDurationMs: cfg.updateDurationMs,
-      clusterCreateDurationMs: cfg.clusterCreateDurationMs,
-      authenticate: authenticateRestJson,
-      authorize: authorizeIam,
-      audit,
       webhookConfig: () => ({ url: publicUrl, ...(tls ? { ca: tls.ca } : {}), token: webhookToken, ...(oidcCa ? { oidcCa } : {}) }),
     });
 
