@@ -22,16 +22,23 @@ const refusal = (f: () => unknown): string => {
   }
 };
 
+/** Decoded objects have no prototype; compare their plain JSON form. */
+const plain = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
 test('decodes Action, Version, members and tags as the CLI sends them', () => {
-  const d = decode('Action=CreateUser&Version=2010-05-08&UserName=alice&Tags.member.1.Key=team&Tags.member.1.Value=a%20b&Tags.member.2.Key=x&Tags.member.2.Value=');
+  const d = plain(decode('Action=CreateUser&Version=2010-05-08&UserName=alice&Tags.member.1.Key=team&Tags.member.1.Value=a%20b&Tags.member.2.Key=x&Tags.member.2.Value='));
   assert.deepEqual(d, {
     action: 'CreateUser',
     version: '2010-05-08',
     params: { UserName: 'alice', Tags: [{ Key: 'team', Value: 'a b' }, { Key: 'x', Value: '' }] },
   });
-  assert.deepEqual(decode('Action=UntagUser&TagKeys.member.2=b&TagKeys.member.1=a').params, { TagKeys: ['a', 'b'] });
-  assert.deepEqual(decode('Action=UntagUser&TagKeys=').params, { TagKeys: '' });
-  assert.deepEqual(decode('Action=X&X-Amz-Date=1&X-Amz-Signature=2').params, {});
+  assert.deepEqual(plain(decode('Action=UntagUser&TagKeys.member.2=b&TagKeys.member.1=a').params), { TagKeys: ['a', 'b'] });
+  assert.deepEqual(plain(decode('Action=UntagUser&TagKeys=').params), { TagKeys: '' });
+  assert.deepEqual(plain(decode('Action=X&X-Amz-Date=1&X-Amz-Signature=2').params), {});
+  // A `__proto__` parameter is a key like any other, never the object's prototype.
+  const p = decode('Action=CreateUser&__proto__.UserName=evil').params;
+  assert.equal(p.UserName, undefined);
+  assert.equal(Object.getPrototypeOf(p), null);
 });
 
 test('refuses ambiguous or malformed parameters', () => {

@@ -39,7 +39,7 @@ function toValue(node: Node, name: string): unknown {
     }
     return sorted.map((n) => toValue(members.get(String(n)) as Node, `${name}.member.${n}`));
   }
-  const out: Params = {};
+  const out = Object.create(null) as Params;
   for (const [k, child] of node.children) out[k] = toValue(child, `${name}.${k}`);
   return out;
 }
@@ -52,7 +52,9 @@ export function decodeParams(pairs: ReadonlyArray<readonly [string, string]>): D
   if (pairs.length > MAX_PARAMS) throw malformed(`Too many parameters (at most ${MAX_PARAMS}).`);
   const root = new Map<string, Node>();
   const seen = new Set<string>();
-  const out: DecodedRequest = { params: {} };
+  // Null-prototype objects: `__proto__.UserName=x` must stay a parameter named `__proto__`, never
+  // become the prototype every reader's `params.UserName` would fall through to.
+  const out: DecodedRequest = { params: Object.create(null) as Params };
   for (const [key, value] of pairs) {
     if (seen.has(key)) throw malformed(`Parameter ${key} is given more than once.`);
     seen.add(key);

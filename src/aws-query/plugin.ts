@@ -153,6 +153,9 @@ export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginO
     const error =
       status === 413
         ? new AwsError('RequestEntityTooLarge', 413, 'Request body is too large.')
+        : status === 429
+          ? // The rate limiter's refusal, in the query protocol's code (IAM/STS SDKs retry `Throttling`).
+            new AwsError('Throttling', 429, 'Rate exceeded', {}, 'Sender', err instanceof AwsError ? err.headers : { 'retry-after': '1' })
         : status >= 400 && status < 500
           ? new AwsError('MalformedQueryString', status, err.message)
           : toAwsError(err, req);

@@ -21,11 +21,37 @@ export function toAwsError(e: unknown, log?: FastifyRequest['log']): AwsError {
   return eksError.server('Entryway hit an internal error. The request was not applied.');
 }
 
+/**
+ * No AWS shape nests deeper than a handful of levels. A bound here keeps every later recursive walk
+ * (request hashing, validation, audit) safe from stack overflow on `[[[[…]]]]` bodies.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** The deepest array/object nesting of a JSON text, counted without parsing (strings skipped). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
 export function parseJsonBody(raw: Buffer): Record<string, unknown> {
   if (raw.length === 0) return {};
+  const text = raw.toString('utf8');
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new AwsError('SerializationException', 400, `The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
   let v: unknown;
   try {
-    v = JSON.parse(raw.toString('utf8'));
+    v = JSON.parse(text);
   } catch {
     throw new AwsError('SerializationException', 400, 'The request body is not valid JSON.');
   }
@@ -34,7 +60,8 @@ export function parseJsonBody(raw: Buffer): Record<string, unknown> {
 }
 
 export function parseQuery(rawQuery: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
+  // No prototype: a parameter named `__proto__` is just a key.
+  const out = Object.create(null) as Record<string, string | string[]>;
   for (const [k, v] of new URLSearchParams(rawQuery)) {
     const cur = out[k];
     out[k] = cur === undefined ? v : Array.isArray(cur) ? [...cur, v] : [cur, v];

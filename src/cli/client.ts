@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { signRequest } from '../sigv4/index.js';
@@ -83,7 +84,7 @@ export interface HttpResult {
 }
 
 /** One HTTP(S) request with an optional private CA; no redirects, bounded time. */
-export function rawHttp(url: string, opts: { method: string; headers?: Record<string, string>; body?: Uint8Array; ca?: string; timeoutMs?: number; agent?: import('node:https').Agent }): Promise<HttpResult> {
+export function rawHttp(url: string, opts: { method: string; headers?: Record<string, string>; body?: Uint8Array; ca?: string; timeoutMs?: number; agent?: HttpsAgent }): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const fn = u.protocol === 'https:' ? httpsRequest : httpRequest;

@@ -7,6 +7,7 @@
 import { eksError, eksMessages } from '../aws/errors.js';
 import type { AuthenticationMode, ClusterRecord, UpdateRecord, UpdateStatus } from '../model/types.js';
 import { AUTHENTICATION_MODES } from '../model/types.js';
+import { showValue } from '../model/show.js';
 
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
 
@@ -27,7 +28,7 @@ export function validateClusterName(name: unknown): string {
 export function parseAuthenticationMode(input: unknown): AuthenticationMode {
   if (typeof input !== 'string' || !(AUTHENTICATION_MODES as readonly string[]).includes(input)) {
     throw eksError.invalidParameter(
-      `The authentication mode ${String(input)} is not valid. Valid values are ${AUTHENTICATION_MODES.join(', ')}.`,
+      `The authentication mode ${showValue(input)} is not valid. Valid values are ${AUTHENTICATION_MODES.join(', ')}.`,
     );
   }
   return input as AuthenticationMode;

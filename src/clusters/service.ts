@@ -11,6 +11,7 @@ import { createCreatorEntry } from '../entries/service.js';
 import { assertModeMoveKeepsAdmin } from '../entries/lockout.js';
 import type { OpContext } from './context.js';
 import { assertModeMove, clusterArn, effectiveCluster, isValidClusterName, parseAuthenticationMode, validateClusterName } from './rules.js';
+import { showValue } from '../model/show.js';
 
 export const DEFAULT_KUBERNETES_VERSION = '1.32';
 export const MAX_CLUSTERS_PER_ACCOUNT = 100;
@@ -76,7 +77,7 @@ export async function createCluster(ctx: OpContext, body: Record<string, unknown
   const vpcIn = asObject(body.resourcesVpcConfig, 'resourcesVpcConfig');
   if (body.resourcesVpcConfig === undefined) throw eksError.invalidParameter('resourcesVpcConfig is required.');
   const version = body.version === undefined || body.version === null ? DEFAULT_KUBERNETES_VERSION : body.version;
-  if (typeof version !== 'string' || !/^1\.\d{1,2}$/.test(version)) throw eksError.invalidParameter(`Unsupported Kubernetes version ${String(version)}.`);
+  if (typeof version !== 'string' || !/^1\.\d{1,2}$/.test(version)) throw eksError.invalidParameter(`Unsupported Kubernetes version ${showValue(version)}.`);
   const access = asObject(body.accessConfig, 'accessConfig');
   const mode = access.authenticationMode === undefined ? 'CONFIG_MAP' : parseAuthenticationMode(access.authenticationMode);
   const bootstrap = optionalBoolean(access.bootstrapClusterCreatorAdminPermissions, 'accessConfig.bootstrapClusterCreatorAdminPermissions') ?? true;

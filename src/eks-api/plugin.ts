@@ -75,6 +75,15 @@ function accessEntryResource(c: { caller: Caller; params: Record<string, string>
   return `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:access-entry/${c.params.name ?? '*'}/${tail}`;
 }
 
+/**
+ * A request member as text for the IAM condition context, before validation has run: strings as
+ * they are, scalars spelled, anything else (objects, arrays, `{"toString":1}`) as '' — String() on
+ * such input throws or recurses. Validation then refuses the request with EKS's error.
+ */
+const text = (v: unknown, fallback = ''): string =>
+  v === undefined || v === null ? fallback : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+const texts = (v: unknown[]): string[] => v.map((x) => text(x));
+
 function queryString(q: Record<string, string | string[]>, key: string): string | undefined {
   const v = q[key];
   if (Array.isArray(v)) throw eksError.invalidParameter(`${key} may be given only once.`);
@@ -106,8 +115,8 @@ const ROUTES: EksRoute[] = [
     context: (c) => {
       const ac = (c.body.accessConfig ?? {}) as Record<string, unknown>;
       return {
-        'eks:authenticationMode': String(ac.authenticationMode ?? 'CONFIG_MAP'),
-        'eks:bootstrapClusterCreatorAdminPermissions': String(ac.bootstrapClusterCreatorAdminPermissions ?? true),
+        'eks:authenticationMode': text(ac.authenticationMode, 'CONFIG_MAP'),
+        'eks:bootstrapClusterCreatorAdminPermissions': text(ac.bootstrapClusterCreatorAdminPermissions, 'true'),
       };
     },
     run: async (c, o) => {
@@ -160,7 +169,7 @@ const ROUTES: EksRoute[] = [
     resource: clusterArnOf,
     context: (c): Record<string, string> => {
       const ac = (c.body.accessConfig ?? {}) as Record<string, unknown>;
-      return ac.authenticationMode === undefined ? {} : { 'eks:authenticationMode': String(ac.authenticationMode) };
+      return ac.authenticationMode === undefined ? {} : { 'eks:authenticationMode': text(ac.authenticationMode) };
     },
     run: async (c) => ({ update: updateShape(await updateClusterConfig(c.ctx, c.params.name, c.body), c.ctx.now) }),
   },
@@ -240,12 +249,12 @@ const ROUTES: EksRoute[] = [
     operation: 'CreateAccessEntry',
     kind: 'write',
     idempotent: true,
-    resource: (c, o) => accessEntryResource({ caller: c.caller, params: { ...c.params, principalArn: String(c.body.principalArn ?? '') } }, o),
+    resource: (c, o) => accessEntryResource({ caller: c.caller, params: { ...c.params, principalArn: text(c.body.principalArn) } }, o),
     context: (c) => ({
-      'eks:principalArn': String(c.body.principalArn ?? ''),
-      'eks:accessEntryType': String(c.body.type ?? 'STANDARD'),
+      'eks:principalArn': text(c.body.principalArn),
+      'eks:accessEntryType': text(c.body.type, 'STANDARD'),
       ...(typeof c.body.username === 'string' ? { 'eks:username': c.body.username } : {}),
-      ...(Array.isArray(c.body.kubernetesGroups) ? { 'eks:kubernetesGroups': c.body.kubernetesGroups.map(String) } : {}),
+      ...(Array.isArray(c.body.kubernetesGroups) ? { 'eks:kubernetesGroups': texts(c.body.kubernetesGroups) } : {}),
     }),
     run: async (c) => ({ accessEntry: accessEntryShape(await createAccessEntry(c.ctx, c.params.name, c.body)) }),
   },
@@ -290,9 +299,9 @@ const ROUTES: EksRoute[] = [
     idempotent: true,
     resource: accessEntryResource,
     context: (c) => ({
-      'eks:principalArn': String(c.params.principalArn ?? ''),
+      'eks:principalArn': text(c.params.principalArn),
       ...(typeof c.body.username === 'string' ? { 'eks:username': c.body.username } : {}),
-      ...(Array.isArray(c.body.kubernetesGroups) ? { 'eks:kubernetesGroups': c.body.kubernetesGroups.map(String) } : {}),
+      ...(Array.isArray(c.body.kubernetesGroups) ? { 'eks:kubernetesGroups': texts(c.body.kubernetesGroups) } : {}),
     }),
     run: async (c) => ({ accessEntry: accessEntryShape(await updateAccessEntry(c.ctx, c.params.name, c.params.principalArn, c.body)) }),
   },
@@ -302,7 +311,7 @@ const ROUTES: EksRoute[] = [
     operation: 'DeleteAccessEntry',
     kind: 'write',
     resource: accessEntryResource,
-    context: (c) => ({ 'eks:principalArn': String(c.params.principalArn ?? '') }),
+    context: (c) => ({ 'eks:principalArn': text(c.params.principalArn) }),
     run: async (c) => {
       await deleteAccessEntry(c.ctx, c.params.name, c.params.principalArn);
       return {};
@@ -317,10 +326,10 @@ const ROUTES: EksRoute[] = [
     context: (c) => {
       const scope = (c.body.accessScope ?? {}) as Record<string, unknown>;
       return {
-        'eks:principalArn': String(c.params.principalArn ?? ''),
-        'eks:policyArn': String(c.body.policyArn ?? ''),
-        'eks:accessScope': String(scope.type ?? ''),
-        ...(Array.isArray(scope.namespaces) ? { 'eks:namespaces': scope.namespaces.map(String) } : {}),
+        'eks:principalArn': text(c.params.principalArn),
+        'eks:policyArn': text(c.body.policyArn),
+        'eks:accessScope': text(scope.type),
+        ...(Array.isArray(scope.namespaces) ? { 'eks:namespaces': texts(scope.namespaces) } : {}),
       };
     },
     run: async (c) => {
@@ -356,7 +365,7 @@ const ROUTES: EksRoute[] = [
     operation: 'DisassociateAccessPolicy',
     kind: 'write',
     resource: accessEntryResource,
-    context: (c) => ({ 'eks:principalArn': String(c.params.principalArn ?? ''), 'eks:policyArn': String(c.params.policyArn ?? '') }),
+    context: (c) => ({ 'eks:principalArn': text(c.params.principalArn), 'eks:policyArn': text(c.params.policyArn) }),
     run: async (c) => {
       await disassociateAccessPolicy(c.ctx, c.params.name, c.params.principalArn, c.params.policyArn);
       return {};

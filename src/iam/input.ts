@@ -6,6 +6,7 @@
  */
 import type { Tags } from '../model/types.js';
 import { iamError, iamMessages } from './errors.js';
+import { showValue } from '../model/show.js';
 
 export type Params = Record<string, unknown>;
 
@@ -37,7 +38,7 @@ export const PATTERNS = {
 /** 'UserName' → 'userName', the member spelling AWS uses in validation messages. */
 const memberName = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1);
 
-const show = (v: unknown): string => (v === undefined || v === null ? 'null' : `'${String(v)}'`);
+const show = (v: unknown): string => (v === undefined || v === null ? 'null' : `'${showValue(v, 1024)}'`);
 
 export class Input {
   private readonly problems: string[] = [];

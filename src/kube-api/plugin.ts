@@ -53,6 +53,12 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
     async (k) => {
       k.setErrorHandler((err: FastifyError, req, reply) => {
         if (err.statusCode === 413) return sendStatus(reply, failure(413, 'RequestEntityTooLarge', `the request body is larger than ${MAX_REVIEW_BODY_BYTES} bytes`));
+        if (err.statusCode === 429) {
+          // The rate limiter's refusal: kube-apiserver's own 429 shape, which kubectl and client-go retry.
+          const retry = Number((err as { headers?: Record<string, string> }).headers?.['retry-after'] ?? 1) || 1;
+          void reply.header('retry-after', String(retry));
+          return sendStatus(reply, failure(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: retry }));
+        }
         if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return sendStatus(reply, failure(400, 'BadRequest', 'the request could not be read'));
         req.log.error({ err }, 'kubernetes API request failed');
         return sendStatus(reply, failure(500, 'InternalError', 'an error on the server has prevented the request from succeeding'));

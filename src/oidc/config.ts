@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { eksError } from '../aws/errors.js';
 import { validateTags } from '../aws/tags.js';
 import type { OidcProviderRecord, Tags } from '../model/types.js';
+import { showValue } from '../model/show.js';
 
 /** Kubernetes ≥ 1.32: up to 10 providers per cluster; earlier versions: exactly one (EKS user guide). */
 export const MAX_PROVIDERS = 10;
@@ -151,7 +152,7 @@ export function parseProviderRef(v: unknown): string {
   if (v === undefined || v === null) throw bad('identityProviderConfig is required.');
   if (!isObj(v)) throw bad('identityProviderConfig must be an object {type, name}.');
   if (v.type === undefined || v.type === null) throw bad('identityProviderConfig.type is required.');
-  if (typeof v.type !== 'string' || v.type !== 'oidc') throw bad(oidcMessages.onlyOidc(String(v.type).slice(0, 64)));
+  if (typeof v.type !== 'string' || v.type !== 'oidc') throw bad(oidcMessages.onlyOidc(showValue(v.type)));
   if (typeof v.name !== 'string' || v.name.length === 0) throw bad('identityProviderConfig.name is required.');
   return validateConfigName(v.name, 'identityProviderConfig.name');
 }

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Server as HttpServer } from 'node:http';
 import pino from 'pino';
 import rateLimit from '@fastify/rate-limit';
 import { AwsError, eksError } from '../aws/errors.js';
@@ -59,6 +60,9 @@ export interface RunningServer {
 }
 
 /** The identity background jobs act as (settling completed updates). */
+/** How long shutdown waits for in-flight requests before closing their connections. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 const SYSTEM_CALLER: Caller = {
   accountId: '000000000000',
   arn: 'arn:aws:iam::000000000000:user/entryway-system',
@@ -212,6 +216,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       bodyLimit: cfg.bodyLimit,
       logger: log,
       ...(cfg.requestTimeoutMs ? { requestTimeoutMs: cfg.requestTimeoutMs } : {}),
+      ...(cfg.maxConnections !== undefined ? { maxConnections: cfg.maxConnections } : {}),
       ...(tls ? { https: { key: tls.key, cert: tls.cert } } : {}),
       ...(cfg.webhookRateLimit > 0 ? {} : { fastPath: webhookFastPath(webhooks, cfg.bodyLimit) }),
     });
@@ -389,8 +394,19 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       close: async () => {
         if (closed) return;
         closed = true;
-        // Stop accepting, let in-flight requests (reviews) finish, then release the store.
-        await app.close();
+        // Stop accepting, let in-flight requests (reviews) finish, then release the store. Node
+        // closes idle keep-alive connections once, when close() starts; a connection that was busy
+        // then goes idle only after its answer, so keep closing idle ones until the server is shut,
+        // and after a grace period close whatever is left.
+        const server = app.server as HttpServer;
+        const sweep = setInterval(() => server.closeIdleConnections(), 100);
+        const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweep);
+          clearTimeout(deadline);
+        }
         await auditRecorder.flush();
         for (const c of cleanups) await c();
       },

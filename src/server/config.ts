@@ -34,6 +34,8 @@ export interface ServerConfig {
   bodyLimit: number;
   /** Time a client has to send a whole request (headers and body); default 30 s. */
   requestTimeoutMs?: number;
+  /** Open connections at most (default 10,000; 0 = no cap); connections beyond it are closed at once. */
+  maxConnections?: number;
   /** Per-client request rate limits (requests per second; 0 disables). */
   managementRateLimit: number;
   webhookRateLimit: number;

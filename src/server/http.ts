@@ -48,6 +48,8 @@ export interface BaseAppOptions {
   keepAliveTimeoutMs?: number;
   /** A request (headers and body) must arrive within this (default 30 s); slower clients get 408. */
   requestTimeoutMs?: number;
+  /** Open connections at most (default 10,000; 0 = no cap). Node closes any connection beyond it. */
+  maxConnections?: number;
   /** How often the server looks for connections over those limits (default 5 s). */
   connectionsCheckingIntervalMs?: number;
   /**
@@ -84,6 +86,10 @@ export function createBaseApp(opts: BaseAppOptions = {}): FastifyInstance {
     const serverOpts = { connectionsCheckingInterval: opts.connectionsCheckingIntervalMs ?? 5_000, requestTimeout, headersTimeout: requestTimeout };
     const server = https ? createHttpsServer({ ...serverOpts, key: https.key, cert: https.cert }, listener) : createHttpServer(serverOpts, listener);
     server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 72_000;
+    // A bound on sockets: with the request timeout, one client cannot hold the process's file
+    // descriptors (a slow-loris with many connections).
+    const cap = opts.maxConnections ?? 10_000;
+    if (cap > 0) server.maxConnections = cap;
     return server;
   };
   if (opts.logger && typeof opts.logger === 'object') (base as FastifyServerOptions).loggerInstance = opts.logger;

@@ -9,7 +9,8 @@
  * - `verifySigV4(req, parsed, {secretAccessKey, now})`: time checks, then the canonical request from
  *   only the signed headers (force-included even where smithy would refuse, e.g. user-agent), the
  *   raw path (smithy URI-encodes the already-encoded path again, which is what botocore and the JS
- *   SDK sign for every non-S3 service; both normalise `.`/`..`/empty segments the same way), the
+ *   SDK sign for every non-S3 service; both normalise `.`/`..`/empty segments the same way, so a raw
+ *   path with such segments is refused: the router would see a different path than was signed), the
  *   decoded query re-encoded (X-Amz-Signature excluded), and the payload hash. Constant-time compare.
  *   Nothing smithy would normally add (x-amz-date, x-amz-security-token, x-amz-content-sha256)
  *   enters unless the client signed it. The session token's validity is the caller's business.

@@ -300,6 +300,21 @@ function constantTimeEqual(a: string, b: string): boolean {
 const mismatch = (detail: string): SigV4VerifyResult => ({ ok: false, error: new SignatureMismatchError(detail) });
 
 /**
+ * The path the canonical request is built from: smithy (like AWS) drops empty and `.` segments and
+ * resolves `..`. Entryway routes on the raw path, so a raw path that is not already in this form
+ * would let a signature for `/clusters/a` also authenticate `/clusters/a/access-entries/..`.
+ */
+function normalizedPath(path: string): string {
+  const segments: string[] = [];
+  for (const s of path.split('/')) {
+    if (s === '' || s === '.') continue;
+    if (s === '..') segments.pop();
+    else segments.push(s);
+  }
+  return `${path.startsWith('/') ? '/' : ''}${segments.join('/')}${segments.length > 0 && path.endsWith('/') ? '/' : ''}`;
+}
+
+/**
  * Recomputes the client's signature from the request as received: method, raw path (smithy
  * URI-encodes it again, as every non-S3 service expects), the decoded query minus X-Amz-Signature,
  * only the headers named in SignedHeaders, and the payload hash. `parsed` must come from
@@ -310,6 +325,13 @@ export async function verifySigV4(req: SigV4Request, parsed: ParsedSigV4, opts: 
     const t = checkSigV4Time(parsed, opts.now, opts.maxSkewMs);
     if (!t.ok) return t;
   }
+  // What is signed must be what is routed: no empty, `.` or `..` segments (they vanish from the
+  // canonical path but not from the router's view).
+  if (normalizedPath(req.rawPath) !== req.rawPath) return mismatch('the request path has empty, . or .. segments');
+  // smithy leaves every case variant of X-Amz-Signature out of the canonical query, in any mode: a
+  // header-signed request must have none, a presigned one only its own (else it is unsigned input).
+  const signatureParams = parsed.query.filter(([k]) => k.toLowerCase() === 'x-amz-signature').length;
+  if (signatureParams !== (parsed.mode === 'presigned' ? 1 : 0)) return mismatch('an X-Amz-Signature query parameter is not part of the signature');
   const headers: HeaderBag = {};
   for (const name of parsed.signedHeaders) {
     const v = headerValue(req.headers[name]);

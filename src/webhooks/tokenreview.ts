@@ -5,6 +5,8 @@
  * `status.error` (so the apiserver does not cache a refusal that a moment later may succeed), and
  * echoes `spec.audiences` into `status.audiences` (Entryway tokens are not audience-bound).
  */
+import { showValue } from '../model/show.js';
+
 export const TR_V1 = 'authentication.k8s.io/v1';
 export const TR_V1BETA1 = 'authentication.k8s.io/v1beta1';
 export type TokenReviewApiVersion = typeof TR_V1 | typeof TR_V1BETA1;
@@ -25,15 +27,13 @@ export type ParsedTokenReview =
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A value for an error message. Never String() on JSON objects: a deep array overflows the stack, `{"toString":1}` throws. */
-const describe = (v: unknown): string => (typeof v === 'string' ? v.slice(0, 64) : typeof v === 'number' || typeof v === 'boolean' ? String(v) : Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v);
 
 export function parseTokenReview(body: unknown): ParsedTokenReview {
   const apiVersion: TokenReviewApiVersion = isObj(body) && body.apiVersion === TR_V1BETA1 ? TR_V1BETA1 : TR_V1;
   const fail = (error: string): ParsedTokenReview => ({ ok: false, apiVersion, error });
   if (!isObj(body)) return fail('invalid TokenReview: the body must be a JSON object');
   if (body.apiVersion !== undefined && body.apiVersion !== TR_V1 && body.apiVersion !== TR_V1BETA1) {
-    return fail(`invalid TokenReview: unsupported apiVersion ${JSON.stringify(describe(body.apiVersion))}`);
+    return fail(`invalid TokenReview: unsupported apiVersion ${JSON.stringify(showValue(body.apiVersion))}`);
   }
   if (body.kind !== undefined && body.kind !== 'TokenReview') return fail('invalid TokenReview: kind must be TokenReview');
   const spec = body.spec;

@@ -32,6 +32,7 @@ webhooks and the kubectl review endpoints, on one HTTPS endpoint.
   --cluster-create-duration D  how long a new cluster reports CREATING (default 0s)
   --body-limit BYTES        maximum request body (default ${DEFAULTS.bodyLimit})
   --request-timeout D       time a client has to send a whole request; slower ones get 408 (default 30s)
+  --max-connections N       open connections at most; more are closed at once (default 10000, 0 = no cap)
   --management-rate-limit N requests per second per client on the management APIs (default ${DEFAULTS.managementRateLimit}, 0 = off)
   --webhook-rate-limit N    requests per second per client on the webhooks (default 0 = off)
   --audit-decisions RATE    also audit this fraction (0–1) of authentication/authorization decisions
@@ -66,6 +67,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
       'cluster-create-duration': { type: 'string' },
       'body-limit': { type: 'string' },
       'request-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
       'management-rate-limit': { type: 'string' },
       'webhook-rate-limit': { type: 'string' },
       'audit-decisions': { type: 'string' },
@@ -121,6 +123,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
     awsAuthFiles,
     bodyLimit: num(values['body-limit'], DEFAULTS.bodyLimit, '--body-limit'),
     ...(values['request-timeout'] ? { requestTimeoutMs: parseDuration(values['request-timeout']) } : {}),
+    ...(values['max-connections'] ? { maxConnections: num(values['max-connections'], 10_000, '--max-connections') } : {}),
     managementRateLimit: num(values['management-rate-limit'], DEFAULTS.managementRateLimit, '--management-rate-limit'),
     webhookRateLimit: num(values['webhook-rate-limit'], DEFAULTS.webhookRateLimit, '--webhook-rate-limit'),
     auditDecisions,
