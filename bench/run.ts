@@ -302,11 +302,22 @@ function report(h: HttpResults | undefined, d: DecisionResult | undefined, s: St
   return lines.join('\n') + '\n';
 }
 
+/** Writes the page, keeping the soak section `npm run soak` wrote between its markers. */
+function writePage(file: string, text: string): void {
+  let soak = '';
+  try {
+    soak = /<!-- soak:begin -->[\s\S]*<!-- soak:end -->/.exec(readFileSync(file, 'utf8'))?.[0] ?? '';
+  } catch {
+    // no page yet
+  }
+  writeFileSync(file, soak ? `${text.trimEnd()}\n\n${soak}\n` : text);
+}
+
 async function main(): Promise<void> {
   if (args.includes('--render')) {
     // Re-render the page from the JSON of the last run (e.g. after editing the analysis text).
     const j = JSON.parse(readFileSync(jsonOf(out), 'utf8')) as { started: string; quick: boolean; seconds: number; machine: RunInfo['machine']; http?: HttpResults; decision?: DecisionResult; scale?: StoreScale[] };
-    writeFileSync(out, report(j.http, j.decision, j.scale, { started: Date.parse(j.started), quick: j.quick, seconds: j.seconds, machine: j.machine }));
+    writePage(out, report(j.http, j.decision, j.scale, { started: Date.parse(j.started), quick: j.quick, seconds: j.seconds, machine: j.machine }));
     log(`re-rendered ${out} from ${jsonOf(out)}`);
     return;
   }
@@ -325,7 +336,7 @@ async function main(): Promise<void> {
   const seconds = (Date.now() - started) / 1000;
   mkdirSync(dirname(out), { recursive: true });
   mkdirSync(dirname(jsonOf(out)), { recursive: true });
-  writeFileSync(out, report(h, d, s, { started, quick, seconds, machine: machine() }));
+  writePage(out, report(h, d, s, { started, quick, seconds, machine: machine() }));
   writeFileSync(jsonOf(out), JSON.stringify({ started: new Date(started).toISOString(), quick, seconds, machine: machine(), http: h, decision: d && { ...d, engine: d.engine && { ...d.engine, answers: undefined }, casbin: d.casbin && { ...d.casbin, answers: undefined } }, scale: s }, null, 2) + '\n');
   log(`wrote ${out} (${(seconds / 60).toFixed(1)} min)`);
 }
