@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -15,7 +16,7 @@ import { ADMIN_PROFILE, paths, readCredentialsProfile } from '../../src/server/d
 import { signRequest } from '../../src/sigv4/index.js';
 import type { AwsCredentials } from '../../src/sigv4/index.js';
 import { createToken } from '../../src/token/index.js';
-import { ROOT, killAndWait, probe, sleep, spawnTs } from './proc.js';
+import { ROOT, killAndWait, probe, sleep } from './proc.js';
 
 export interface EntrywayProcess {
   child: ChildProcess;
@@ -57,7 +58,9 @@ export async function startEntryway(o: ServeOptions): Promise<EntrywayProcess> {
     ...(o.storeUrl ? ['--store', o.storeUrl] : []),
   ];
   const t0 = performance.now();
-  const child = spawnTs(join(ROOT, 'src/cli/main.ts'), args, { nodeArgs: o.nodeArgs ?? [] });
+  // The built command, as `npx entryway` runs it (`npm run bench` builds first): no tsx loader or
+  // its helpers on the measured path.
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), join(ROOT, 'dist/cli/main.js'), ...args], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
   child.stdout?.on('data', () => undefined);
   const info = paths(o.dataDir).serverInfo;
   const deadline = Date.now() + (o.timeoutMs ?? 600_000);

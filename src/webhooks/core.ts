@@ -57,8 +57,24 @@ function parseJson(body: Buffer | undefined): unknown {
   }
 }
 
+/** A metric's child for one label set, made once: prom-client hashes a label object on every call. */
+function childCache<C>(make: (key: string) => C): (key: string) => C {
+  const children = new Map<string, C>();
+  return (key) => {
+    let c = children.get(key);
+    if (c === undefined) children.set(key, (c = make(key)));
+    return c;
+  };
+}
+
 export class WebhookCore {
   private readonly expected: Buffer;
+  private readonly authzCount = childCache((decision) => this.o.metrics!.authzReviews.labels({ decision }));
+  private readonly tokenCount = childCache((k) => {
+    const [result, reason] = k.split('\n') as [string, string];
+    return this.o.metrics!.tokenReviews.labels({ kind: 'webhook', result, reason });
+  });
+  private readonly tokenSeconds = childCache((result) => this.o.metrics!.tokenReviewSeconds.labels({ result }));
 
   constructor(private readonly o: WebhookOptions) {
     this.expected = Buffer.from(`Bearer ${o.webhookToken}`);
@@ -77,8 +93,8 @@ export class WebhookCore {
     const done = (result: string, reason: string) => {
       const m = this.o.metrics;
       if (!m) return;
-      m.tokenReviews.inc({ kind: 'webhook', result, reason });
-      m.tokenReviewSeconds.observe({ result }, Number(process.hrtime.bigint() - started) / 1e9);
+      this.tokenCount(`${result}\n${reason}`).inc();
+      this.tokenSeconds(result).observe(Number(process.hrtime.bigint() - started) / 1e9);
     };
     if (!parsed.ok) {
       done('invalid', 'malformed_request');
@@ -107,7 +123,7 @@ export class WebhookCore {
     const observe = (decision: string) => {
       const m = this.o.metrics;
       if (!m) return;
-      m.authzReviews.inc({ decision });
+      this.authzCount(decision).inc();
       m.authzReviewSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     };
     if (!parsed.ok) {

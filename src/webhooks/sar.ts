@@ -72,14 +72,16 @@ function optString(o: Obj, key: string, at: string): string {
   return v;
 }
 
-function stringList(v: unknown, at: string, max: number): readonly string[] {
+/** `at` is the field path for errors: a string, or a function so the hot path builds no string. */
+function stringList(v: unknown, where: string | (() => string), max: number): readonly string[] {
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new Bad(at, `expected an array of strings, got ${kind(v)}`);
-  if (v.length > max) throw new Bad(at, `more than ${max} entries`);
+  const at = () => (typeof where === 'string' ? where : where());
+  if (!Array.isArray(v)) throw new Bad(at(), `expected an array of strings, got ${kind(v)}`);
+  if (v.length > max) throw new Bad(at(), `more than ${max} entries`);
   for (let i = 0; i < v.length; i++) {
     const s: unknown = v[i];
-    if (typeof s !== 'string') throw new Bad(`${at}[${i}]`, `expected a string, got ${kind(s)}`);
-    if (s.length > SAR_LIMITS.maxString) throw new Bad(`${at}[${i}]`, `longer than ${SAR_LIMITS.maxString} characters`);
+    if (typeof s !== 'string') throw new Bad(`${at()}[${i}]`, `expected a string, got ${kind(s)}`);
+    if (s.length > SAR_LIMITS.maxString) throw new Bad(`${at()}[${i}]`, `longer than ${SAR_LIMITS.maxString} characters`);
   }
   return Object.freeze([...(v as string[])]);
 }
@@ -139,7 +141,7 @@ export function parseSubjectAccessReview(body: unknown): ParseSubjectAccessRevie
       if (keys.length > SAR_LIMITS.maxExtraKeys) throw new Bad('spec.extra', `more than ${SAR_LIMITS.maxExtraKeys} keys`);
       for (const k of keys) {
         if (k.length > SAR_LIMITS.maxString) throw new Bad('spec.extra', `a key is longer than ${SAR_LIMITS.maxString} characters`);
-        extra.set(k, stringList(rawExtra[k], `spec.extra[${shortKey(k)}]`, SAR_LIMITS.maxExtraValues));
+        extra.set(k, stringList(rawExtra[k], () => `spec.extra[${shortKey(k)}]`, SAR_LIMITS.maxExtraValues));
       }
     }
 
