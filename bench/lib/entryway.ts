@@ -12,7 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ADMIN_PROFILE, paths, readCredentialsProfile } from '../../src/server/datadir.js';
+import { ADMIN_PROFILE, paths, readCredentialsProfile, readServerInfo } from '../../src/server/datadir.js';
 import { signRequest } from '../../src/sigv4/index.js';
 import type { AwsCredentials } from '../../src/sigv4/index.js';
 import { createToken } from '../../src/token/index.js';
@@ -74,8 +74,8 @@ export async function startEntryway(o: ServeOptions): Promise<EntrywayProcess> {
       throw new Error('entryway serve was not ready in time');
     }
     if (!url && existsSync(info)) {
-      const i = JSON.parse(readFileSync(info, 'utf8')) as { url: string; pid: number };
-      if (i.pid === child.pid) url = i.url;
+      const i = readServerInfo(o.dataDir);
+      if (i && i.pid === child.pid) url = i.url;
     }
     if (url && (await probe(`${url}/readyz`)) === 200) break;
     await sleep(url ? 20 : 50);

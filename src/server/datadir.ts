@@ -3,7 +3,7 @@
  * shared-credentials file and server.json (how CLI commands and `entryway env` find the server).
  * Everything secret is owner-only (0600 files in a 0700 directory).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ADMIN_PROFILE = 'entryway-admin';
@@ -25,6 +25,17 @@ export const paths = (dir: string) => ({
   caCert: join(dir, 'tls', 'ca.crt'),
 });
 
+/**
+ * Writes a file whole or not at all (a temporary file in the same directory, then rename), so a
+ * reader — `entryway env`, a CLI command, a probe — never sees it truncated or half written.
+ */
+export function writeFileAtomic(file: string, data: string, mode: number): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data, { mode });
+  chmodSync(tmp, mode);
+  renameSync(tmp, file);
+}
+
 export function ensureDataDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
@@ -36,8 +47,7 @@ export function writeCredentialsProfile(dir: string, profile: string, accessKeyI
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const kept = removeProfile(existing, profile).trimEnd();
   const block = `[${profile}]\naws_access_key_id = ${accessKeyId}\naws_secret_access_key = ${secretAccessKey}\n`;
-  writeFileSync(file, (kept ? `${kept}\n\n` : '') + block, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writeFileAtomic(file, (kept ? `${kept}\n\n` : '') + block, 0o600);
   return file;
 }
 
@@ -75,7 +85,7 @@ export function readCredentialsProfile(file: string, profile: string): { accessK
 }
 
 export function writeServerInfo(dir: string, info: ServerInfo): void {
-  writeFileSync(paths(dir).serverInfo, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+  writeFileAtomic(paths(dir).serverInfo, JSON.stringify(info, null, 2) + '\n', 0o600);
 }
 
 export function readServerInfo(dir: string): ServerInfo | undefined {
