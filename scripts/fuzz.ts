@@ -15,18 +15,9 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync, createWriteStrea
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ReportLine } from '../test/property/lib.js';
 
-interface Line {
-  file: string;
-  property: string;
-  numRuns: number;
-  ran: number;
-  requests: number;
-  notes: Record<string, number>;
-  failed: boolean;
-  seed: number;
-  ms: number;
-}
+type Line = ReportLine;
 
 const { values } = parseArgs({
   options: {

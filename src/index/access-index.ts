@@ -10,7 +10,7 @@ import type { AccessEntryRecord, AssociationRecord, AuthenticationMode, AwsAuthR
 import { effectiveCluster } from '../clusters/rules.js';
 import { AwsAuthIndex, entryLookupKeys, principalArnKey } from '../mapping/index.js';
 import type { EntryLookup, Identity, MappingView } from '../mapping/index.js';
-import { EntryColumns, fastArnKey } from './compact.js';
+import { EntryColumns } from './compact.js';
 import type { Slot } from './compact.js';
 import type { CompiledGrants, Grant } from '../policy/engine.js';
 import { compileGrants } from '../policy/engine.js';
@@ -71,7 +71,7 @@ export class ClusterSlice implements EntryLookup {
     readonly awsAuth: AwsAuthRecord | undefined,
     readonly identityProviders: readonly OidcProviderRecord[],
   ) {
-    this.cols = new EntryColumns({ clusterName: record.name, region: record.region, accountId: record.accountId }, entryList, associations, principalArnKey);
+    this.cols = new EntryColumns({ clusterName: record.name, region: record.region, accountId: record.accountId }, entryList, associations);
     this.byId = this.cols.byId;
     this.byArnKey = this.cols.byArnKey;
     this.awsAuthIndex = awsAuth ? new AwsAuthIndex(awsAuth) : undefined;
@@ -115,7 +115,7 @@ export class ClusterSlice implements EntryLookup {
   /** Every entry filed under any of `identityLookupKeys(identity)`, as EntryIndex returns them. */
   entriesFor(identity: Identity): AccessEntryRecord[] {
     const a = this.byId.get(identity.userId);
-    const k = fastArnKey(identity.canonicalArn, principalArnKey);
+    const k = principalArnKey(identity.canonicalArn);
     const b = k === undefined ? undefined : this.byArnKey.get(k);
     if (a === undefined && b === undefined) return [];
     const out: AccessEntryRecord[] = [];
@@ -164,7 +164,7 @@ export class ClusterSlice implements EntryLookup {
 
   private grantsByArn(principalId: string, canonicalArn: string | undefined): CompiledGrants | undefined {
     if (!canonicalArn) return undefined;
-    const k = fastArnKey(canonicalArn, principalArnKey);
+    const k = principalArnKey(canonicalArn);
     const s = k === undefined ? undefined : this.byArnKey.get(k);
     // Only entries without a principal ID are found by ARN (the last one, as before).
     let i: number | undefined;
@@ -196,7 +196,7 @@ export class ClusterSlice implements EntryLookup {
   }
 
   associationsOf(principalArn: string): readonly AssociationRecord[] {
-    const k = fastArnKey(principalArn, principalArnKey);
+    const k = principalArnKey(principalArn);
     const s = k === undefined ? undefined : this.byArnKey.get(k);
     let i: number | undefined;
     if (typeof s === 'number') i = this.cols.arns[s] === principalArn ? s : undefined;

@@ -8,7 +8,7 @@ import { EntryIndex, principalArnKey } from '../mapping/index.js';
 import type { Identity } from '../mapping/index.js';
 import type { AccessEntryRecord, AssociationRecord, ClusterRecord } from '../model/types.js';
 import { ClusterSlice } from './access-index.js';
-import { fastArnKey } from './compact.js';
+import { stripPath } from '../arn/index.js';
 
 const cluster: ClusterRecord = {
   name: 'demo',
@@ -49,8 +49,15 @@ const ARNS = [
   'arn:aws:iam::444455556666:role//double',
 ];
 
-test('fastArnKey equals principalArnKey', () => {
-  for (const arn of ARNS) assert.equal(fastArnKey(arn, principalArnKey), principalArnKey(arn), arn);
+test("principalArnKey's fast path equals the general ARN parser", () => {
+  const general = (arn: string) => {
+    try {
+      return stripPath(arn).toLowerCase();
+    } catch {
+      return undefined;
+    }
+  };
+  for (const arn of ARNS) assert.equal(principalArnKey(arn), general(arn), arn);
 });
 
 function entry(principalArn: string, i: number, over: Partial<AccessEntryRecord> = {}): AccessEntryRecord {

@@ -17,6 +17,8 @@
  * Records are materialised on demand as fresh plain objects (so callers may keep or mutate them).
  */
 import type { AccessEntryRecord, AccessEntryType, AccessScope, AssociationRecord, Tags } from '../model/types.js';
+import { principalArnKey, principalParts } from '../mapping/identity.js';
+import type { PrincipalParts } from '../mapping/identity.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
@@ -38,43 +40,6 @@ function packUuid(s: string, out: Uint8Array, at: number): boolean {
     out[at + k++] = (hi << 4) | lo;
   }
   return k === 16;
-}
-
-const COMMON_PARTITIONS = new Set(['aws', 'aws-cn', 'aws-us-gov']);
-
-/**
- * mapping's `principalArnKey` (path-stripped, lower-cased ARN) without its general ARN parser, for
- * IAM user/role ARNs in the common partitions; anything else goes to `slow`.
- */
-export function fastArnKey(arn: string, slow: (arn: string) => string | undefined, parts?: PrincipalParts | undefined): string | undefined {
-  const p = parts ?? principalParts(arn);
-  if (!p || !COMMON_PARTITIONS.has(p.partition)) return slow(arn);
-  if (p.kind === 'user') return arn.toLowerCase();
-  // role/NAME keeps its form; role/PATH/NAME loses the path (stripPath).
-  const rest = arn.indexOf('/');
-  if (arn.indexOf('/', rest + 1) < 0) return arn.toLowerCase();
-  return `arn:${p.partition}:iam::${p.accountId}:role/${p.name}`.toLowerCase();
-}
-
-/** Parts of an IAM user/role ARN the derived values need, or undefined when it is not one. */
-interface PrincipalParts {
-  partition: string;
-  accountId: string;
-  kind: 'user' | 'role';
-  name: string;
-}
-
-export function principalParts(arn: string): PrincipalParts | undefined {
-  // arn:PARTITION:iam::ACCOUNT:user|role/[path/]NAME
-  if (!arn.startsWith('arn:')) return undefined;
-  const p1 = arn.indexOf(':', 4);
-  if (p1 < 0 || !arn.startsWith(':iam::', p1)) return undefined;
-  const p2 = arn.indexOf(':', p1 + 6);
-  if (p2 < 0) return undefined;
-  const rest = arn.slice(p2 + 1);
-  const kind = rest.startsWith('user/') ? 'user' : rest.startsWith('role/') ? 'role' : undefined;
-  if (!kind) return undefined;
-  return { partition: arn.slice(4, p1), accountId: arn.slice(p1 + 6, p2), kind, name: rest.slice(rest.lastIndexOf('/') + 1) };
 }
 
 /** entries/rules.ts `defaultUsername`, from the ARN alone. */
@@ -207,7 +172,6 @@ export class EntryColumns {
     private readonly ctx: SliceContext,
     entries: readonly AccessEntryRecord[],
     associations: readonly AssociationRecord[],
-    arnKey: (arn: string) => string | undefined,
   ) {
     const n = entries.length;
     this.size = n;
@@ -234,7 +198,7 @@ export class EntryColumns {
       exact.set(arn, i);
       const parts = principalParts(arn);
       if (e.principalId !== null) addSlot(this.byId, e.principalId, i);
-      const k = fastArnKey(arn, arnKey, parts);
+      const k = principalArnKey(arn, parts);
       // Reuse the ARN string itself as the key when it already is its own key (no path, lower case).
       if (k !== undefined) addSlot(this.byArnKey, k === arn ? arn : k, i);
       this.type[i] = types.add(e.type, () => e.type);

@@ -9,6 +9,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator, AuthnOutcome } from '../authn/authenticator.js';
 import type { ClusterSlice } from '../index/access-index.js';
+import { AwsError } from '../aws/errors.js';
 import { MAX_REVIEW_TOKEN_BYTES } from '../webhooks/tokenreview.js';
 import type { KubernetesUser } from '../webhooks/tokenreview.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
@@ -55,7 +56,7 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
         if (err.statusCode === 413) return sendStatus(reply, failure(413, 'RequestEntityTooLarge', `the request body is larger than ${MAX_REVIEW_BODY_BYTES} bytes`));
         if (err.statusCode === 429) {
           // The rate limiter's refusal: kube-apiserver's own 429 shape, which kubectl and client-go retry.
-          const retry = Number((err as { headers?: Record<string, string> }).headers?.['retry-after'] ?? 1) || 1;
+          const retry = (err instanceof AwsError && Number(err.headers['retry-after'])) || 1;
           void reply.header('retry-after', String(retry));
           return sendStatus(reply, failure(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: retry }));
         }

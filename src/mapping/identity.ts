@@ -17,17 +17,50 @@ export type Identity = Pick<TokenIdentity, 'arn' | 'canonicalArn' | 'accountId' 
 
 // ---------------------------------------------------------------- access-entry lookup keys
 
+const COMMON_PARTITIONS = new Set(['aws', 'aws-cn', 'aws-us-gov']);
+
 /**
  * The ARN form entries and callers are compared in: role path removed, lower-cased (what
  * aws-iam-authenticator's DynamicFile `userIDStrict` compares). undefined for a malformed ARN,
  * which therefore never matches (upstream PR 1046 closed exactly that bypass).
  */
-export function principalArnKey(arn: string): string | undefined {
+export function principalArnKey(arn: string, parts: PrincipalParts | undefined = principalParts(arn)): string | undefined {
+  // IAM user/role ARNs in the common partitions (every review's caller and nearly every entry)
+  // without the general ARN parser; the same answers (src/index/compact.test.ts).
+  if (parts && COMMON_PARTITIONS.has(parts.partition)) {
+    if (parts.kind === 'user') return arn.toLowerCase();
+    // role/NAME keeps its form; role/PATH/NAME loses the path (stripPath).
+    const first = arn.indexOf('/');
+    if (arn.indexOf('/', first + 1) < 0) return arn.toLowerCase();
+    return `arn:${parts.partition}:iam::${parts.accountId}:role/${parts.name}`.toLowerCase();
+  }
   try {
     return stripPath(arn).toLowerCase();
   } catch {
     return undefined;
   }
+}
+
+
+/** Parts of an IAM user/role ARN (lookup keys, derived usernames), or undefined when it is not one. */
+export interface PrincipalParts {
+  partition: string;
+  accountId: string;
+  kind: 'user' | 'role';
+  name: string;
+}
+
+export function principalParts(arn: string): PrincipalParts | undefined {
+  // arn:PARTITION:iam::ACCOUNT:user|role/[path/]NAME
+  if (!arn.startsWith('arn:')) return undefined;
+  const p1 = arn.indexOf(':', 4);
+  if (p1 < 0 || !arn.startsWith(':iam::', p1)) return undefined;
+  const p2 = arn.indexOf(':', p1 + 6);
+  if (p2 < 0) return undefined;
+  const rest = arn.slice(p2 + 1);
+  const kind = rest.startsWith('user/') ? 'user' : rest.startsWith('role/') ? 'role' : undefined;
+  if (!kind) return undefined;
+  return { partition: arn.slice(4, p1), accountId: arn.slice(p1 + 6, p2), kind, name: rest.slice(rest.lastIndexOf('/') + 1) };
 }
 
 const idKey = (id: string) => `id:${id}`;

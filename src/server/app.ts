@@ -59,10 +59,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The identity background jobs act as (settling completed updates). */
 /** How long shutdown waits for in-flight requests before closing their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
+/** The identity background jobs act as (settling completed updates). */
 const SYSTEM_CALLER: Caller = {
   accountId: '000000000000',
   arn: 'arn:aws:iam::000000000000:user/entryway-system',

@@ -91,8 +91,7 @@ export class WebhookCore {
     if (!this.callerAllowed(authorization)) return UNAUTHORIZED;
     const parsed = parseTokenReview(parseJson(body));
     const done = (result: string, reason: string) => {
-      const m = this.o.metrics;
-      if (!m) return;
+      if (!this.o.metrics) return;
       this.tokenCount(`${result}\n${reason}`).inc();
       this.tokenSeconds(result).observe(Number(process.hrtime.bigint() - started) / 1e9);
     };

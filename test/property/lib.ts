@@ -37,7 +37,8 @@ export function note(property: string, key: string): void {
   notes.set(property, n);
 }
 
-interface ReportLine {
+/** One property's result line; scripts/fuzz.ts reads these. */
+export interface ReportLine {
   file: string;
   property: string;
   numRuns: number;
