@@ -363,7 +363,8 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       clearInterval(housekeeping);
     });
 
-    await app.listen({ host: cfg.host, port: cfg.port });
+    // Fastify names the scheme from its own `https` option, which our server factory replaces.
+    await app.listen({ host: cfg.host, port: cfg.port, listenTextResolver: (address) => `Server listening at ${tls ? address.replace(/^http:/, 'https:') : address}` });
     if (cfg.awsAuthFiles.length) {
       const stop = watchAwsAuthFiles({ files: cfg.awsAuthFiles, store, indexes, now, region, partition, log, audit, onRejected: () => metrics.awsAuthRejected.inc() });
       cleanups.unshift(stop);
