@@ -276,7 +276,9 @@ export async function updateClusterConfig(ctx: OpContext, name: unknown, body: R
       if (eff.inProgress) throw eksError.inUse(eksMessages.updateInProgress(type, c.name, eff.inProgress.id), { clusterName: c.name });
       assertModeMove(eff.authenticationMode, to);
       await assertModeMoveKeepsAdmin(ctx.tx, view, to);
-      params = [{ type: 'AuthenticationMode', value: to }];
+      // EKS writes every param value as JSON: the mode is the JSON string, quotes included (captured
+      // from real EKS: "value": "\"API_AND_CONFIG_MAP\"").
+      params = [{ type: 'AuthenticationMode', value: JSON.stringify(to) }];
       effect = { authenticationMode: to };
       break;
     }
@@ -325,7 +327,8 @@ export async function updateClusterConfig(ctx: OpContext, name: unknown, body: R
       const up = asObject(body.upgradePolicy, 'upgradePolicy');
       if (up.supportType !== 'STANDARD' && up.supportType !== 'EXTENDED') throw eksError.invalidParameter('upgradePolicy.supportType must be STANDARD or EXTENDED.');
       type = 'UpgradePolicyUpdate';
-      params = [{ type: 'UpgradePolicy', value: String(up.supportType) }];
+      // UNCONFIRMED: no capture of this update's params; JSON like every other value (see AuthenticationMode).
+      params = [{ type: 'UpgradePolicy', value: JSON.stringify(up.supportType) }];
       effect = { spec: { upgradePolicy: { supportType: up.supportType } } };
       break;
     }

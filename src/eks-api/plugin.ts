@@ -32,7 +32,7 @@ import {
 } from '../entries/service.js';
 import type { Caller } from '../model/types.js';
 import { getAccessPolicy, listAccessPolicies } from '../policy/catalogue.js';
-import { hasControlCharacters } from '../entries/rules.js';
+import { assertAcceptsPolicies, hasControlCharacters } from '../entries/rules.js';
 import { decodeNextToken, page, parseMaxResults } from './pagination.js';
 import type { ClusterEndpoint } from './shapes.js';
 import { accessEntryShape, associatedPolicyShape, clusterShape, updateShape } from './shapes.js';
@@ -349,6 +349,7 @@ const ROUTES: EksRoute[] = [
       const after = decodeNextToken(list, queryString(c.query, 'nextToken'));
       await readView(c, o);
       const entry = await describeAccessEntry(c.ctx, c.params.name, c.params.principalArn);
+      assertAcceptsPolicies(entry.type);
       const rows = await c.ctx.tx.listAssociations(entry.clusterName, entry.principalArn, { after, limit: limit + 1 });
       const p = page(rows, limit, (a) => a.policyArn, list);
       return {

@@ -40,12 +40,21 @@ export function clusterShape(c: ClusterRecord, updates: readonly UpdateRecord[],
   };
 }
 
+/**
+ * Updates stored before Entryway JSON-encoded string-valued params (as EKS does) kept the bare
+ * value; they are answered in EKS's form too.
+ */
+const JSON_STRING_PARAMS = new Set(['AuthenticationMode', 'UpgradePolicy']);
+function jsonParam(p: { type: string; value: string }): { type: string; value: string } {
+  return JSON_STRING_PARAMS.has(p.type) && !p.value.startsWith('"') ? { type: p.type, value: JSON.stringify(p.value) } : p;
+}
+
 export function updateShape(u: UpdateRecord, now: number): Record<string, unknown> {
   return {
     id: u.id,
     status: updateStatus(u, now),
     type: u.type,
-    params: u.params,
+    params: u.params.map(jsonParam),
     createdAt: epochSeconds(u.createdAt),
     errors: u.errors,
   };

@@ -144,6 +144,15 @@ export function typeAcceptsPolicies(type: AccessEntryType): boolean {
   return type === 'STANDARD' || type === 'EC2';
 }
 
+/**
+ * EKS refuses every access-policy operation — associate, disassociate and list — on an entry of a
+ * node type with the same InvalidParameterException (seen from real EKS when ACK's read path lists
+ * associations of an EC2_LINUX entry: aws-controllers-k8s/community#2144).
+ */
+export function assertAcceptsPolicies(type: AccessEntryType): void {
+  if (!typeAcceptsPolicies(type)) throw eksError.invalidParameter(eksMessages.onlyStandard);
+}
+
 /** The ARN EKS gives an entry: access-entry/<cluster>/<role|user>/<principal account>/<name>/<uuid>. */
 export function accessEntryArn(p: { partition: string; region: string; clusterAccountId: string; clusterName: string; principal: PrincipalArnInfo; uuid: string }): string {
   return `arn:${p.partition}:eks:${p.region}:${p.clusterAccountId}:access-entry/${p.clusterName}/${p.principal.kind}/${p.principal.accountId}/${p.principal.name}/${p.uuid}`;

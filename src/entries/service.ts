@@ -18,13 +18,13 @@ import type { PrincipalArnInfo } from './rules.js';
 import {
   MAX_ENTRIES_PER_CLUSTER,
   accessEntryArn,
+  assertAcceptsPolicies,
   assertNotConfigMapOnly,
   defaultGroups,
   defaultUsername,
   hasControlCharacters,
   parseEntryType,
   parsePrincipalArn,
-  typeAcceptsPolicies,
   validateGroups,
   validateUsername,
 } from './rules.js';
@@ -238,7 +238,7 @@ export async function associateAccessPolicy(
       `The specified policyArn ${body.policyArn.slice(0, 256)} is not a valid access policy. Use list-access-policies to see the available policies.`,
     );
   }
-  if (!typeAcceptsPolicies(entry.type)) throw eksError.invalidParameter(eksMessages.onlyStandard);
+  assertAcceptsPolicies(entry.type);
   if (policy.serviceLinkedRolesOnly) {
     throw eksError.invalidParameter(`The access policy ${policy.name} can only be associated with AWS service-linked roles.`);
   }
@@ -273,6 +273,7 @@ export async function disassociateAccessPolicy(ctx: OpContext, clusterName: unkn
   const view = await loadClusterForWrite(ctx, clusterName);
   assertEntriesEnabled(view, ctx.now);
   const entry = await requireEntry(ctx.tx, view.record.name, principalArn);
+  assertAcceptsPolicies(entry.type);
   const policy = typeof policyArn === 'string' ? getAccessPolicy(policyArn) : undefined;
   const existing = policy ? await ctx.tx.getAssociation(view.record.name, entry.principalArn, policy.arn) : undefined;
   if (!policy || !existing) {

@@ -167,6 +167,18 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
       });
       k.post('/:cluster/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', limits, review('SelfSubjectAccessReview', 'authorization.k8s.io'));
       k.post('/:cluster/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', limits, review('SelfSubjectRulesReview', 'authorization.k8s.io'));
+      // The review resources are create-only: kube-apiserver answers any other verb with 405.
+      for (const url of [
+        '/:cluster/apis/authentication.k8s.io/:version/selfsubjectreviews',
+        '/:cluster/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+        '/:cluster/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+      ]) {
+        k.route({
+          method: ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+          url,
+          handler: async (_req, reply) => sendStatus(reply.header('allow', 'POST'), failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')),
+        });
+      }
     },
     { prefix: KUBE_API_PREFIX },
   );

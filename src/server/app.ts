@@ -317,7 +317,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       },
       onError: (err) => log.error({ err }, 'IAM/STS request failed'),
     });
-    if (cfg.webhookRateLimit > 0) await app.register(webhooksPlugin, { core: webhooks });
+    await app.register(webhooksPlugin, { core: webhooks, reviews: cfg.webhookRateLimit > 0 });
     await app.register(kubeApiPlugin, { authenticator, indexes, now });
 
     await app.register(entrywayApiPlugin, {

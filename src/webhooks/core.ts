@@ -48,12 +48,30 @@ const UNAUTHORIZED: WebhookAnswer = {
   body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'webhook caller not authenticated: present the Entryway webhook bearer token', reason: 'Unauthorized', code: 401 }),
 };
 
-function parseJson(body: Buffer | undefined): unknown {
-  if (!body || body.length === 0) return undefined;
+/**
+ * A request kube-apiserver would never send — not a POST, no body, not JSON, JSON that is not a
+ * review — is answered like aws-iam-authenticator's server does (405 / 400 with a short reason),
+ * as a Kubernetes `Status`. client-go treats 4xx other than 429 as a final error: it does not retry.
+ */
+function badRequest(message: string): WebhookAnswer {
+  return { status: 400, headers: JSON_HEADERS, body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'BadRequest', code: 400 }) };
+}
+
+/** aws-iam-authenticator answers a non-POST to /authenticate with 405 "expected POST". */
+export const METHOD_NOT_ALLOWED: WebhookAnswer = {
+  status: 405,
+  headers: { ...JSON_HEADERS, allow: 'POST' },
+  body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'expected POST', reason: 'MethodNotAllowed', code: 405 }),
+};
+
+type JsonBody = { ok: true; value: unknown } | { ok: false; answer: WebhookAnswer };
+
+function parseJson(body: Buffer | undefined, kind: string): JsonBody {
+  if (!body || body.length === 0) return { ok: false, answer: badRequest('expected a request body') };
   try {
-    return JSON.parse(body.toString('utf8'));
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
   } catch {
-    return undefined;
+    return { ok: false, answer: badRequest(`expected a request body to be a ${kind}: it is not JSON`) };
   }
 }
 
@@ -89,14 +107,21 @@ export class WebhookCore {
   async tokenReview(cluster: string, authorization: string | undefined, body: Buffer | undefined, meta: { requestId: string; ip: string }): Promise<WebhookAnswer> {
     const started = process.hrtime.bigint();
     if (!this.callerAllowed(authorization)) return UNAUTHORIZED;
-    const parsed = parseTokenReview(parseJson(body));
+    const json = parseJson(body, 'TokenReview');
     const done = (result: string, reason: string) => {
       if (!this.o.metrics) return;
       this.tokenCount(`${result}\n${reason}`).inc();
       this.tokenSeconds(result).observe(Number(process.hrtime.bigint() - started) / 1e9);
     };
+    if (!json.ok) {
+      done('invalid', 'malformed_request');
+      return json.answer;
+    }
+    const parsed = parseTokenReview(json.value);
     if (!parsed.ok) {
       done('invalid', 'malformed_request');
+      // Not a TokenReview at all: 400. A TokenReview without a usable token: a refusal kube-apiserver reads.
+      if (parsed.malformed) return badRequest(`expected a request body to be a TokenReview: ${parsed.error.replace(/^invalid TokenReview: /, '')}`);
       return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(tokenReviewDenied(parsed.apiVersion, parsed.error)) };
     }
     const out = await this.o.authenticator.authenticate(cluster, parsed.token).catch((e: unknown) => {
@@ -118,16 +143,21 @@ export class WebhookCore {
   subjectAccessReview(cluster: string, authorization: string | undefined, body: Buffer | undefined, meta: { requestId: string; ip: string }): WebhookAnswer {
     const started = process.hrtime.bigint();
     if (!this.callerAllowed(authorization)) return UNAUTHORIZED;
-    const parsed = parseSubjectAccessReview(parseJson(body));
+    const json = parseJson(body, 'SubjectAccessReview');
     const observe = (decision: string) => {
       const m = this.o.metrics;
       if (!m) return;
       this.authzCount(decision).inc();
       m.authzReviewSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
     };
+    if (!json.ok) {
+      observe('error');
+      return json.answer;
+    }
+    const parsed = parseSubjectAccessReview(json.value);
     if (!parsed.ok) {
       observe('error');
-      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(buildSubjectAccessReviewResponse(parsed.error.apiVersion, parsed.error)) };
+      return badRequest(`expected a request body to be a SubjectAccessReview: ${parsed.error.message}`);
     }
     const review = parsed.review;
     const pid = principalIdFromReview(review);

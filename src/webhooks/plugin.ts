@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { WebhookAnswer, WebhookCore } from './core.js';
+import { METHOD_NOT_ALLOWED } from './core.js';
 
 export const WEBHOOK_PATH = /^\/clusters\/([^/?]+)\/(authenticate|authorize)$/;
 
@@ -13,7 +14,17 @@ function send(reply: FastifyReply, a: WebhookAnswer): string {
   return a.body;
 }
 
-export async function webhooksPlugin(app: FastifyInstance, o: { core: WebhookCore }): Promise<void> {
+const OTHER_METHODS = ['GET', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * `reviews`: serve the POST routes here (a webhook rate limit is set); otherwise the fast path does.
+ * Other methods are always answered here: 405 with `Allow: POST`.
+ */
+export async function webhooksPlugin(app: FastifyInstance, o: { core: WebhookCore; reviews: boolean }): Promise<void> {
+  for (const url of ['/clusters/:name/authenticate', '/clusters/:name/authorize']) {
+    app.route({ method: [...OTHER_METHODS], url, handler: async (_req, reply) => send(reply, METHOD_NOT_ALLOWED) });
+  }
+  if (!o.reviews) return;
   app.post('/clusters/:name/authenticate', async (req, reply) => {
     const cluster = (req.params as { name: string }).name;
     const body = Buffer.isBuffer(req.body) ? req.body : undefined;

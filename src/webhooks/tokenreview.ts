@@ -23,14 +23,15 @@ export interface KubernetesUser {
 
 export type ParsedTokenReview =
   | { ok: true; apiVersion: TokenReviewApiVersion; token: string; audiences: string[] }
-  | { ok: false; apiVersion: TokenReviewApiVersion; error: string };
+  /** `malformed`: the body is not a TokenReview (HTTP 400); otherwise its token is unusable (a refusal). */
+  | { ok: false; apiVersion: TokenReviewApiVersion; error: string; malformed: boolean };
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 
 export function parseTokenReview(body: unknown): ParsedTokenReview {
   const apiVersion: TokenReviewApiVersion = isObj(body) && body.apiVersion === TR_V1BETA1 ? TR_V1BETA1 : TR_V1;
-  const fail = (error: string): ParsedTokenReview => ({ ok: false, apiVersion, error });
+  const fail = (error: string, malformed = true): ParsedTokenReview => ({ ok: false, apiVersion, error, malformed });
   if (!isObj(body)) return fail('invalid TokenReview: the body must be a JSON object');
   if (body.apiVersion !== undefined && body.apiVersion !== TR_V1 && body.apiVersion !== TR_V1BETA1) {
     return fail(`invalid TokenReview: unsupported apiVersion ${JSON.stringify(showValue(body.apiVersion))}`);
@@ -38,8 +39,9 @@ export function parseTokenReview(body: unknown): ParsedTokenReview {
   if (body.kind !== undefined && body.kind !== 'TokenReview') return fail('invalid TokenReview: kind must be TokenReview');
   const spec = body.spec;
   if (!isObj(spec)) return fail('invalid TokenReview: spec is required');
-  if (typeof spec.token !== 'string' || spec.token.length === 0) return fail('invalid TokenReview: spec.token is required');
-  if (Buffer.byteLength(spec.token) > MAX_REVIEW_TOKEN_BYTES) return fail('invalid TokenReview: spec.token is too large');
+  // A review whose token is missing or unusable is still a review: refused, not a bad request.
+  if (typeof spec.token !== 'string' || spec.token.length === 0) return fail('invalid TokenReview: spec.token is required', false);
+  if (Buffer.byteLength(spec.token) > MAX_REVIEW_TOKEN_BYTES) return fail('invalid TokenReview: spec.token is too large', false);
   let audiences: string[] = [];
   if (spec.audiences !== undefined && spec.audiences !== null) {
     if (!Array.isArray(spec.audiences) || spec.audiences.length > 64 || spec.audiences.some((a) => typeof a !== 'string' || a.length > 1024)) {

@@ -75,7 +75,7 @@ describe('aws eks (clusters) with the real CLI', () => {
     const r = await s.aws(['eks', 'update-cluster-config', '--name', 'legacy', '--access-config', 'authenticationMode=API_AND_CONFIG_MAP']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.update.type, 'AccessConfigUpdate', 'type');
-    assert.deepEqual(r.json.update.params, [{ type: 'AuthenticationMode', value: 'API_AND_CONFIG_MAP' }], 'params');
+    assert.deepEqual(r.json.update.params, [{ type: 'AuthenticationMode', value: '"API_AND_CONFIG_MAP"' }], 'params (the JSON string, as EKS answers)');
     assert.deepEqual(r.json.update.errors, [], 'errors');
     legacyUpdate = r.json.update.id;
   });
@@ -85,6 +85,7 @@ describe('aws eks (clusters) with the real CLI', () => {
     assert.equal(d.code, 0, d.stderr);
     assert.equal(d.json.update.id, legacyUpdate, 'id');
     assert.equal(d.json.update.status, 'Successful', 'status');
+    assert.deepEqual(d.json.update.params, [{ type: 'AuthenticationMode', value: '"API_AND_CONFIG_MAP"' }], 'describe-update params');
     const l = await s.aws(['eks', 'list-updates', '--name', 'legacy']);
     assert.equal(l.code, 0, l.stderr);
     assert.deepEqual(l.json.updateIds, [legacyUpdate], 'updateIds');

@@ -246,11 +246,16 @@ describe('refusals', () => {
   test('webhook callers must present the webhook token; bad bodies get a refusal, not a 5xx', async () => {
     const r1 = await s.post('/clusters/demo/authenticate', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'x' } }, { token: null });
     assert.equal(r1.status, 401);
-    for (const body of ['not json', '[]', '{"spec":{"token":5}}', '{"apiVersion":"authentication.k8s.io/v2","spec":{"token":"x"}}']) {
+    // Not a TokenReview: 400 with a reason, as aws-iam-authenticator answers (wire-fidelity.test.ts has the rest).
+    for (const body of ['not json', '[]', '{"apiVersion":"authentication.k8s.io/v2","spec":{"token":"x"}}']) {
       const r = await s.post('/clusters/demo/authenticate', body);
-      assert.equal(r.status, 200, `${body}: ${r.text}`);
-      assert.equal(r.json.status.authenticated, false, body);
+      assert.equal(r.status, 400, `${body}: ${r.text}`);
+      assert.equal(r.json.kind, 'Status', body);
     }
+    // A TokenReview whose token is unusable: a refusal kube-apiserver reads.
+    const r = await s.post('/clusters/demo/authenticate', '{"spec":{"token":5}}');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.status.authenticated, false);
   });
 
   test('metrics count reviews by result and reason', async () => {
