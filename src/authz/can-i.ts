@@ -30,12 +30,16 @@ export interface CanIAnswer {
 
 const IAM = /^arn:([^:]+):iam::(\d{12}):(user|role)\/(?:(.*)\/)?([^/]+)$/;
 
-export function identityFor(indexes: Indexes, principalArn: string, sessionName = 'entryway-can-i'): Identity | { error: string } {
+export function identityFor(indexes: Indexes, principalArn: string, sessionName = 'entryway-can-i', connectedSts = false): Identity | { error: string } {
   const m = IAM.exec(principalArn);
   if (!m) return { error: `${principalArn} is not an IAM user or role ARN` };
   const [, partition, account, kind, , name] = m as unknown as [string, string, string, 'user' | 'role', string, string];
   const id = indexes.credentials.principalIdOf(principalArn);
   if (indexes.credentials.holdsAccount(account) && !id) return { error: `${principalArn} does not exist in Entryway's IAM` };
+  // Offline, a principal of an account Entryway does not hold can never present a token.
+  if (!indexes.credentials.holdsAccount(account) && !connectedSts) {
+    return { error: `account ${account} is not held by Entryway's IAM and Entryway runs without --connected-sts: ${principalArn} cannot authenticate, so it can do nothing` };
+  }
   if (kind === 'user') {
     return { arn: principalArn, canonicalArn: principalArn, accountId: account, userId: id ?? '', sessionName: '', accessKeyId: '', stsEndpoint: 'entryway-can-i' };
   }
@@ -50,10 +54,10 @@ export function identityFor(indexes: Indexes, principalArn: string, sessionName 
   };
 }
 
-export function canI(indexes: Indexes, q: CanIQuestion, now: number): CanIAnswer {
+export function canI(indexes: Indexes, q: CanIQuestion, now: number, opts: { connectedSts?: boolean } = {}): CanIAnswer {
   const slice = indexes.clusters.get(q.cluster);
   if (!slice) return { allowed: false, explanation: `cluster ${q.cluster} is not known to Entryway` };
-  const identity = identityFor(indexes, q.principalArn, q.sessionName);
+  const identity = identityFor(indexes, q.principalArn, q.sessionName, opts.connectedSts ?? false);
   if ('error' in identity) return { allowed: false, explanation: identity.error };
   const mapped = mapIdentity(identity, slice.mappingView(now), { lookupPrivateDnsName: (i) => indexes.privateDnsName(i) });
   if (!mapped.ok) return { allowed: false, explanation: `the principal cannot authenticate to ${q.cluster}: ${mapped.reason}` };
@@ -61,7 +65,8 @@ export function canI(indexes: Indexes, q: CanIQuestion, now: number): CanIAnswer
   if (user.groups.includes('system:masters')) {
     return { allowed: true, reason: 'member of system:masters (kube-apiserver allows every request of this group before any authorizer)', user, principalId: identity.userId };
   }
-  const d = authorize(slice, identity.userId ? { principalId: identity.userId, canonicalArn: identity.canonicalArn } : { principalId: `arn:${identity.canonicalArn}`, canonicalArn: identity.canonicalArn }, q.attrs, now);
+  const d = authorize(slice, identity.userId ? { principalId: identity.userId, canonicalArn: identity.canonicalArn } : // Matched by ARN (no unique ID known): the ARN names the principal in the reason.
+    { principalId: identity.canonicalArn, canonicalArn: identity.canonicalArn }, q.attrs, now);
   const rbacNote = user.groups.length ? ` RBAC bindings in the cluster for user ${user.username} or groups ${user.groups.join(', ')} may still allow it.` : ` RBAC bindings in the cluster for user ${user.username} may still allow it.`;
   return d.allowed
     ? { allowed: true, reason: d.reason, user, principalId: identity.userId }

@@ -6,7 +6,7 @@
  * store transaction; this file only decodes, routes and renders.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditNote } from '../clusters/context.js';
+import type { AuditNote, UnheldPrincipals } from '../clusters/context.js';
 import { AwsError, isAwsError } from '../aws/errors.js';
 import type { AuthResult } from '../iam/authenticate.js';
 import { authenticateRequest, describeAuthFailure, queryAuthError } from '../iam/authenticate.js';
@@ -17,6 +17,7 @@ import { API_VERSIONS, findOperation } from '../iam/operations.js';
 import type { AuditEvent, Caller } from '../model/types.js';
 import { rawRequestOf } from '../server/http.js';
 import type { Store } from '../store/store.js';
+import type { Tx } from '../store/repo.js';
 import { StoreUnavailableError } from '../store/sql.js';
 import { decodeParams, requestPairs } from './form.js';
 import { NAMESPACES, errorJson, errorXml, successJson, successXml } from './xml.js';
@@ -34,8 +35,16 @@ export interface AwsQueryPluginOptions {
   partition?: string;
   /** Allowed clock skew of header-signed requests (default 5 minutes). */
   maxSkewMs?: number;
-  /** Called once per request, after the response is decided; failures of the callback are swallowed. */
-  onAudit?: (event: AuditEvent) => void | Promise<void>;
+  /**
+   * Records the call: a successful write inside its transaction (`tx`), so the change and its record
+   * commit together; everything else after the answer is decided (failures of the callback are then
+   * swallowed).
+   */
+  onAudit?: (event: AuditEvent, tx?: Tx) => void | Promise<void>;
+  /** Record successful read-only calls too (`serve --audit-reads`); failed calls always are. */
+  auditReads?: boolean;
+  /** Whether admins in accounts Entryway does not hold can authenticate (lock-out protection). */
+  unheld?: UnheldPrincipals;
   /** For logs of unexpected failures. */
   onError?: (err: unknown, req: FastifyRequest) => void;
   random?: RandomSource;
@@ -50,6 +59,16 @@ export function scrubSecrets(v: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) if (!SECRET_KEYS.has(k.toLowerCase())) out[k] = scrubSecrets(x, depth + 1);
   return out;
+}
+
+/** A signed call for a service Entryway does not serve (`aws s3 ls` with a global AWS_ENDPOINT_URL). */
+export function unsupportedService(service: string): AwsError {
+  const shown = service.replace(/[^a-z0-9-]/gi, '').slice(0, 64);
+  return new AwsError(
+    'UnsupportedService',
+    400,
+    `The service '${shown}' is not supported by Entryway, which serves eks, iam and sts. Send only those to Entryway: export AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL_IAM and AWS_ENDPOINT_URL_STS (eval "$(entryway env)" does) instead of AWS_ENDPOINT_URL.`,
+  );
 }
 
 const wantsJson = (accept: string | undefined): boolean => /\bapplication\/json\b/i.test(accept ?? '');
@@ -77,10 +96,11 @@ export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginO
       .send(json ? errorJson(body.error, req.id) : errorXml(body.error, NAMESPACES[service], req.id));
   }
 
+  const scrubbed = (event: AuditEvent): AuditEvent => ({ ...event, before: scrubSecrets(event.before), after: scrubSecrets(event.after) });
   async function audit(event: AuditEvent): Promise<void> {
     if (!opts.onAudit) return;
     try {
-      await opts.onAudit({ ...event, before: scrubSecrets(event.before), after: scrubSecrets(event.after) });
+      await opts.onAudit(scrubbed(event));
     } catch {
       // Auditing must not turn a completed call into a failure.
     }
@@ -102,34 +122,9 @@ export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginO
     const note: AuditNote = { clusterName: null, resource: null };
     let auth: AuthResult | undefined;
     let outcome: { ok: true; action: string; result: unknown } | { ok: false; error: AwsError };
-    try {
-      auth = await authenticateRequest(opts.store, raw, at, opts.maxSkewMs !== undefined ? { maxSkewMs: opts.maxSkewMs } : {});
-      if (auth.service === 'sts') service = 'sts';
-      if (!auth.ok) throw queryAuthError(auth.failure);
-      if (auth.service !== 'iam' && auth.service !== 'sts') {
-        throw new AwsError('SignatureDoesNotMatch', 403, `Credential should be scoped to correct service: 'iam' or 'sts', not '${auth.service}'.`);
-      }
-      caller = auth.caller;
-      const decoded = decodeParams(requestPairs(raw.rawQuery, raw.body, raw.headers['content-type']));
-      if (decoded.action === undefined || decoded.action === '') throw new AwsError('MissingAction', 400, 'Missing Action');
-      action = decoded.action;
-      const version = decoded.version ?? API_VERSIONS[service];
-      const op: Operation | undefined = version === API_VERSIONS[service] ? findOperation(service, action) : undefined;
-      if (!op) throw new AwsError('InvalidAction', 400, `Could not find operation ${action} for version ${version}`);
-      const input = new Input(decoded.params);
-      const c = caller;
-      const run = (tx: Parameters<Parameters<Store['transaction']>[0]>[0]) =>
-        op.run(
-          { tx, caller: c, now: at, audit: note, ...(opts.random ? { random: opts.random } : {}), ...(opts.partition ? { partition: opts.partition } : {}) },
-          input,
-        );
-      const result = op.readOnly ? await opts.store.read(run) : await opts.store.transaction(run);
-      outcome = { ok: true, action, result };
-    } catch (err) {
-      outcome = { ok: false, error: toAwsError(err, req) };
-    }
-    await send(reply, req, service, outcome);
-    await audit({
+    let op: Operation | undefined;
+    let auditedInTx = false;
+    const event = (o: typeof outcome): AuditEvent => ({
       at,
       requestId: req.id,
       principalArn: caller?.arn ?? '-',
@@ -139,12 +134,52 @@ export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginO
       operation: action,
       clusterName: null,
       resource: note.resource,
-      result: outcome.ok ? 'Success' : outcome.error.code,
-      ...(outcome.ok ? {} : { errorMessage: auth && !auth.ok ? `${outcome.error.message} (${describeAuthFailure(auth.failure)})` : outcome.error.message }),
-      ...(outcome.ok && note.before !== undefined ? { before: note.before } : {}),
-      ...(outcome.ok && note.after !== undefined ? { after: note.after } : {}),
+      result: o.ok ? 'Success' : o.error.code,
+      ...(o.ok ? {} : { errorMessage: auth && !auth.ok ? `${o.error.message} (${describeAuthFailure(auth.failure)})` : o.error.message }),
+      ...(o.ok && note.before !== undefined ? { before: note.before } : {}),
+      ...(o.ok && note.after !== undefined ? { after: note.after } : {}),
       kind: 'management',
     });
+    try {
+      auth = await authenticateRequest(opts.store, raw, at, opts.maxSkewMs !== undefined ? { maxSkewMs: opts.maxSkewMs } : {});
+      if (auth.service === 'sts') service = 'sts';
+      // A service Entryway does not serve says so before anything else: the caller's shell most
+      // likely sends every AWS service here (a global AWS_ENDPOINT_URL).
+      if (auth.service !== undefined && !['iam', 'sts', 'eks'].includes(auth.service)) throw unsupportedService(auth.service);
+      if (!auth.ok) throw queryAuthError(auth.failure);
+      if (auth.service !== 'iam' && auth.service !== 'sts') {
+        throw new AwsError('SignatureDoesNotMatch', 403, `Credential should be scoped to correct service: 'iam' or 'sts', not '${auth.service}'.`);
+      }
+      caller = auth.caller;
+      const decoded = decodeParams(requestPairs(raw.rawQuery, raw.body, raw.headers['content-type']));
+      if (decoded.action === undefined || decoded.action === '') throw new AwsError('MissingAction', 400, 'Missing Action');
+      action = decoded.action;
+      const version = decoded.version ?? API_VERSIONS[service];
+      op = version === API_VERSIONS[service] ? findOperation(service, action) : undefined;
+      if (!op) throw new AwsError('InvalidAction', 400, `Could not find operation ${action} for version ${version}`);
+      const input = new Input(decoded.params);
+      const c = caller;
+      const o = op;
+      const run = async (tx: Tx) => {
+        const result = await o.run(
+          { tx, caller: c, now: at, audit: note, ...(opts.unheld ? { unheld: opts.unheld } : {}), ...(opts.random ? { random: opts.random } : {}), ...(opts.partition ? { partition: opts.partition } : {}) },
+          input,
+        );
+        if (!o.readOnly && opts.onAudit) {
+          await opts.onAudit(scrubbed(event({ ok: true, action, result })), tx);
+          auditedInTx = true;
+        }
+        return result;
+      };
+      const result = op.readOnly ? await opts.store.read(run) : await opts.store.transaction(run);
+      outcome = { ok: true, action, result };
+    } catch (err) {
+      outcome = { ok: false, error: toAwsError(err, req) };
+    }
+    await send(reply, req, service, outcome);
+    if (auditedInTx) return;
+    if (outcome.ok && op?.readOnly && !opts.auditReads) return;
+    await audit(event(outcome));
   }
 
   // Body-limit and other framework errors on these routes answer in the protocol's own format.

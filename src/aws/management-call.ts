@@ -5,7 +5,7 @@
  * errors included, whatever was thrown.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditNote, OpContext } from '../clusters/context.js';
+import type { AuditNote, OpContext, UnheldPrincipals } from '../clusters/context.js';
 import { isValidClusterName } from '../clusters/rules.js';
 import type { AuditEvent, Caller } from '../model/types.js';
 import type { RawRequest } from '../server/http.js';
@@ -34,6 +34,12 @@ export interface ManagementDeps {
   authorize: (tx: Tx, caller: Caller, req: AuthorizationRequest) => Promise<void>;
   /** Persists an audit event (inside the operation's transaction when `tx` is given). */
   audit: (event: AuditEvent, tx?: Tx) => Promise<void>;
+  /** Record successful read-only calls too (`serve --audit-reads`); failed calls always are. */
+  auditReads?: boolean;
+  /** The fraction of review decisions audited (`serve --audit-decisions`), reported by the audit API. */
+  auditDecisions?: number;
+  /** How principals of accounts Entryway does not hold are treated (see UnheldPrincipals). */
+  unheld?: UnheldPrincipals;
 }
 
 export interface ParsedCall {
@@ -60,6 +66,29 @@ function auditableName(name: string | undefined): string | null {
   return name !== undefined && isValidClusterName(name) ? name : null;
 }
 
+/**
+ * What a call acts on, from its request, for a call that failed before the operation said so
+ * itself: the principal (and policy) of an entry call, or the cluster.
+ */
+function requestTarget(req: FastifyRequest): string | null {
+  const params = (req.params ?? {}) as Record<string, string | undefined>;
+  const body = (req.body && Buffer.isBuffer(req.body) ? safeJson(req.body) : undefined) ?? {};
+  const text = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 2048 ? v : undefined);
+  const principal = text(params.principalArn) ?? text(body.principalArn);
+  const policy = text(params.policyArn) ?? text(body.policyArn);
+  if (principal) return policy ? `${principal} ${policy}` : principal;
+  return text(params.name) ?? text(body.name) ?? null;
+}
+
+function safeJson(b: Buffer): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(b.toString('utf8'));
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function auditEvent(service: string, req: FastifyRequest, caller: Caller | undefined, operation: string, note: AuditNote, result: string, at: number, errorMessage?: string): AuditEvent {
   return {
     at,
@@ -71,7 +100,7 @@ function auditEvent(service: string, req: FastifyRequest, caller: Caller | undef
     service,
     operation,
     clusterName: note.clusterName ?? auditableName((req.params as Record<string, string> | undefined)?.name),
-    resource: note.resource,
+    resource: note.resource ?? (errorMessage !== undefined ? requestTarget(req) : null),
     result,
     ...(errorMessage ? { errorMessage } : {}),
     ...(note.before !== undefined ? { before: note.before } : {}),
@@ -107,13 +136,14 @@ export async function handleManagementCall(req: FastifyRequest, reply: FastifyRe
         updateDurationMs: d.updateDurationMs,
         clusterCreateDurationMs: d.clusterCreateDurationMs,
         audit,
+        ...(d.unheld ? { unheld: d.unheld } : {}),
       };
       const out = await spec.run(call, ctx);
       if (spec.kind === 'write') await d.audit(auditEvent(spec.service, req, auth.caller, spec.operation, audit, out.status === 200 ? 'Success' : 'Rejected', started), tx);
       return out;
     };
     const out = spec.kind === 'write' ? await d.store.transaction(exec) : await d.store.read(exec);
-    if (spec.kind !== 'write') void d.audit(auditEvent(spec.service, req, auth.caller, spec.operation, audit, 'Success', started)).catch(() => undefined);
+    if (spec.kind === 'steps' || (spec.kind === 'read' && d.auditReads)) void d.audit(auditEvent(spec.service, req, auth.caller, spec.operation, audit, 'Success', started)).catch(() => undefined);
     reply.code(out.status).header('content-type', 'application/json');
     if (out.status !== 200) reply.header('x-amzn-errortype', 'InvalidParameterException');
     return JSON.stringify(out.body);

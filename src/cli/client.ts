@@ -7,12 +7,14 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Agent as HttpsAgent } from 'node:https';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { signRequest } from '../sigv4/index.js';
 import type { AwsCredentials } from '../sigv4/index.js';
+import type { ServerInfo } from '../server/datadir.js';
 import { ADMIN_PROFILE, paths, readCredentialsProfile, readServerInfo } from '../server/datadir.js';
 import { resolveDataDir } from '../server/config.js';
+import type { ClientFlagValues } from './commands/types.js';
 
 export interface ClientConfig {
   endpoint: string;
@@ -42,39 +44,64 @@ export class ApiError extends Error {
   }
 }
 
-/** Finds where and as whom to call. Precedence: flags, AWS_* environment, the data dir. */
-export function resolveClientConfig(flags: { endpoint?: string; dataDir?: string; region?: string; profile?: string }): ClientConfig {
-  const dir = resolveDataDir(flags.dataDir);
+/**
+ * Finds where and as whom to call. Endpoint: flag, AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL, then the
+ * data dir's server.json. Credentials: the AWS SDK's own provider chain (environment, profiles in
+ * ~/.aws/config and credentials with role_arn/source_profile, credential_process, SSO, web
+ * identity) — what the AWS CLI would use — and, when nothing names a profile or keys, the bootstrap
+ * administrator written into the data dir by `entryway serve`.
+ */
+export async function resolveClientConfig(flags: ClientFlagValues): Promise<ClientConfig> {
+  const dir = resolveDataDir(flags['data-dir']);
   const info = readServerInfo(dir);
-  const endpoint = flags.endpoint ?? process.env.AWS_ENDPOINT_URL_EKS ?? process.env.AWS_ENDPOINT_URL ?? info?.url;
-  if (!endpoint) throw new CliError(`No Entryway endpoint: start the server (entryway serve --data-dir ${dir}), or pass --endpoint / set AWS_ENDPOINT_URL.`);
+  const endpoint = flags['endpoint-url'] ?? process.env.AWS_ENDPOINT_URL_EKS ?? process.env.AWS_ENDPOINT_URL ?? info?.url;
+  if (!endpoint) throw new CliError(`No Entryway endpoint: ${dir} holds no server.json. Start the server (entryway serve --data-dir ${dir}), pass --data-dir of a running one, or --endpoint-url / AWS_ENDPOINT_URL_EKS.`);
   const region = flags.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? info?.region ?? 'us-east-1';
-  let credentials: AwsCredentials | undefined;
-  if (!flags.profile && process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY) {
-    credentials = {
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY,
-      ...(process.env.AWS_SESSION_TOKEN ? { sessionToken: process.env.AWS_SESSION_TOKEN } : {}),
-    };
-  } else {
-    const profile = flags.profile ?? process.env.AWS_PROFILE ?? ADMIN_PROFILE;
-    const files = [process.env.AWS_SHARED_CREDENTIALS_FILE, paths(dir).credentials, join(homedir(), '.aws', 'credentials')].filter((f): f is string => !!f);
-    for (const f of files) {
-      credentials = readCredentialsProfile(f, profile);
-      if (credentials) break;
-    }
-    if (!credentials) throw new CliError(`No credentials: profile ${profile} not found in ${files.join(', ')}, and AWS_ACCESS_KEY_ID is not set.`);
+  const credentials = await resolveCredentials(flags.profile, dir);
+  return { endpoint: endpoint.replace(/\/+$/, ''), region, credentials, ...trustFor(endpoint, info) };
+}
+
+async function resolveCredentials(profileFlag: string | undefined, dir: string): Promise<AwsCredentials> {
+  const own = paths(dir).credentials;
+  const named = profileFlag ?? process.env.AWS_PROFILE;
+  const fromEnv = !profileFlag && !!process.env.AWS_ACCESS_KEY_ID;
+  // A new user right after `npm start`: nothing set, the admin's keys are in the data dir.
+  if (!named && !fromEnv) {
+    const admin = readCredentialsProfile(process.env.AWS_SHARED_CREDENTIALS_FILE ?? own, ADMIN_PROFILE) ?? readCredentialsProfile(own, ADMIN_PROFILE);
+    if (admin) return admin;
   }
-  const caPath = process.env.AWS_CA_BUNDLE && endpoint.startsWith('https:') ? process.env.AWS_CA_BUNDLE : info?.caPath;
-  let ca: string | undefined;
-  if (caPath && endpoint.startsWith('https:')) {
+  try {
+    const c = await defaultProvider(named ? { profile: named } : {})();
+    return { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) };
+  } catch (e) {
+    // A profile `entryway accounts create` wrote into the data dir, not into ~/.aws.
+    const local = named ? readCredentialsProfile(own, named) : undefined;
+    if (local) return local;
+    const what = named ? `profile ${named}` : 'the environment, the default profile';
+    throw new CliError(`No credentials from ${what} (${(e as Error).message.split('\n')[0]}), and ${own} has no profile ${named ?? ADMIN_PROFILE}. Run eval "$(entryway env --data-dir DIR)" or set AWS_PROFILE / AWS_ACCESS_KEY_ID.`);
+  }
+}
+
+/**
+ * Which CAs to trust for the endpoint. Entryway's own CA (from server.json) is trusted together
+ * with AWS_CA_BUNDLE when both exist: a corporate proxy's bundle preset in the environment must
+ * not make Entryway's certificate untrusted, nor the other way round.
+ */
+function trustFor(endpoint: string, info: ServerInfo | undefined): { ca?: string } {
+  if (!endpoint.startsWith('https:')) return {};
+  const pems: string[] = [];
+  for (const f of [process.env.AWS_CA_BUNDLE, info?.caPath]) {
+    if (!f) continue;
     try {
-      ca = readFileSync(caPath, 'utf8');
+      pems.push(readFileSync(f, 'utf8'));
     } catch {
-      ca = undefined;
+      if (f === process.env.AWS_CA_BUNDLE) throw new CliError(`AWS_CA_BUNDLE names ${f}, which cannot be read`);
     }
   }
-  return { endpoint: endpoint.replace(/\/+$/, ''), region, credentials, ...(ca ? { ca } : {}) };
+  if (!pems.length) return {};
+  // Node's `ca` replaces the default roots: keep them when only a private CA is added.
+  if (!process.env.AWS_CA_BUNDLE) pems.unshift(...rootCertificates);
+  return { ca: [...new Set(pems)].join('\n') };
 }
 
 export interface HttpResult {

@@ -4,17 +4,22 @@
  */
 import { ApiError, CliError } from './client.js';
 import { commands } from './commands/index.js';
+import { describeStartupError } from './errors.js';
+
+function table(list: { name: string; summary: string }[]): string[] {
+  const width = Math.max(...list.map((c) => c.name.length));
+  return list.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+}
 
 function usage(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  return [
-    'Usage: entryway <command> [flags]',
-    '',
-    'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Run `entryway <command> --help` for the flags of a command.',
-  ].join('\n');
+  return ['Usage: entryway <command> [flags]', '', 'Commands:', ...table(commands), '', 'Run `entryway <command> --help` for the flags of a command.'].join('\n');
+}
+
+/** `entryway aws-auth` (a group of subcommands): what the group holds. */
+function groupUsage(group: string): string | undefined {
+  const members = commands.filter((c) => c.name.startsWith(`${group} `));
+  if (!members.length) return undefined;
+  return [`Usage: entryway ${group} <command> [flags]`, '', 'Commands:', ...table(members), '', `Run \`entryway ${group} <command> --help\` for its flags.`].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -34,6 +39,13 @@ async function main(argv: string[]): Promise<number> {
     .sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)
     .find((c) => c.name.split(' ').every((w, i) => words[i] === w));
   if (!cmd) {
+    const group = groupUsage(first);
+    if (group) {
+      const asked = rest[0] === undefined || rest[0] === '--help' || rest[0] === '-h';
+      if (!asked) process.stderr.write(`entryway: unknown command ${JSON.stringify(`${first} ${rest[0]}`)}\n\n`);
+      (asked && rest[0] !== undefined ? process.stdout : process.stderr).write(group + '\n');
+      return asked && rest[0] !== undefined ? 0 : 2;
+    }
     process.stderr.write(`entryway: unknown command ${JSON.stringify(first)}\n\n${usage()}\n`);
     return 2;
   }
@@ -60,7 +72,10 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`entryway: ${e.message}\n`);
       process.exitCode = 2;
     } else {
-      process.stderr.write(`entryway: ${(e as Error)?.stack ?? String(e)}\n`);
+      // Ordinary failures (a port in use, a database that is not there) are one line; the stack
+      // is for bugs, and only on request.
+      process.stderr.write(`entryway: ${describeStartupError(e)}\n`);
+      if (process.env.ENTRYWAY_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
       process.exitCode = 1;
     }
   },

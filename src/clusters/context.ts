@@ -21,4 +21,17 @@ export interface OpContext {
   /** How long a new cluster reports CREATING. */
   clusterCreateDurationMs: number;
   audit: AuditNote;
+  /** Principals of accounts Entryway's IAM does not hold; absent: refused, as offline. */
+  unheld?: UnheldPrincipals;
+}
+
+/**
+ * Principals of accounts Entryway's IAM does not hold can authenticate only through a connected STS
+ * (`serve --connected-sts`); offline their entries could never match a token. `accept`
+ * (`serve --allow-unverifiable-principals`) takes them anyway, with a warning, for entries made
+ * ahead of an account or of connecting STS.
+ */
+export interface UnheldPrincipals {
+  connectedSts: boolean;
+  accept: boolean;
 }

@@ -275,7 +275,7 @@ export async function updateClusterConfig(ctx: OpContext, name: unknown, body: R
       const eff = effectiveCluster(c, view.updates, ctx.now);
       if (eff.inProgress) throw eksError.inUse(eksMessages.updateInProgress(type, c.name, eff.inProgress.id), { clusterName: c.name });
       assertModeMove(eff.authenticationMode, to);
-      await assertModeMoveKeepsAdmin(ctx.tx, view, to);
+      await assertModeMoveKeepsAdmin(ctx.tx, view, to, ctx.unheld);
       // EKS writes every param value as JSON: the mode is the JSON string, quotes included (captured
       // from real EKS: "value": "\"API_AND_CONFIG_MAP\"").
       params = [{ type: 'AuthenticationMode', value: JSON.stringify(to) }];

@@ -7,6 +7,9 @@ import type { CredentialIndex } from '../index/credentials.js';
 import { getAccessPolicy } from '../policy/catalogue.js';
 import { principalArnKey } from '../mapping/index.js';
 import type { AccessEntryRecord, AuthenticationMode } from '../model/types.js';
+import type { PrincipalStatus } from '../rules/admin.js';
+import { CLUSTER_ADMIN_POLICY_NAME as CLUSTER_ADMIN, isClusterAdminGrant, liveAdminEntries } from '../rules/admin.js';
+import { describeTemplateProblem, templateProblems } from '../rules/templates.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -23,17 +26,34 @@ export interface Finding {
     | 'aws_auth_role_path'
     | 'no_admin_path'
     | 'creator_deleted'
-    | 'lockout_protection_off';
+    | 'lockout_protection_off'
+    | 'unverifiable_principal'
+    | 'aws_auth_map_accounts'
+    | 'aws_auth_missing_principal'
+    | 'template_never_renders';
   /** The principal, mapping or setting the finding is about. */
   subject: string;
   message: string;
 }
 
-const CLUSTER_ADMIN = 'AmazonEKSClusterAdminPolicy';
-
-function isAdminEntry(slice: ClusterSlice, e: AccessEntryRecord): boolean {
-  return slice.associationsOf(e.principalArn).some((a) => a.policyArn.endsWith(`/${CLUSTER_ADMIN}`) && a.scope.type === 'cluster');
+export interface DoctorOptions {
+  /** Tokens of principals in accounts Entryway does not hold can be verified (serve --connected-sts). */
+  connectedSts?: boolean;
 }
+
+const accountOf = (arn: string) => arn.split(':')[4] ?? '';
+
+/** What IAM (the index) says about a principal, for the admin-path rule. */
+export function principalStatusOf(credentials: CredentialIndex, arn: string, connectedSts: boolean): PrincipalStatus {
+  return credentials.holdsAccount(accountOf(arn)) ? { held: true, principalId: credentials.principalIdOf(arn) } : { held: false, verifiable: connectedSts };
+}
+
+/** Live cluster-admin paths of a slice (rules/admin.ts): what lock-out protection counts. */
+export function liveAdminPaths(slice: ClusterSlice, credentials: CredentialIndex, connectedSts: boolean): AccessEntryRecord[] {
+  return liveAdminEntries(slice.entryList, (arn) => slice.associationsOf(arn), (e) => principalStatusOf(credentials, e.principalArn, connectedSts));
+}
+
+const isNodeType = (t: AccessEntryRecord['type']) => t === 'EC2_LINUX' || t === 'EC2_WINDOWS';
 
 /** Entries whose IAM principal (in an account Entryway holds) is gone or has a new unique ID. */
 export function staleEntries(slice: ClusterSlice, credentials: CredentialIndex): { entry: AccessEntryRecord; currentId: string | undefined }[] {
@@ -48,8 +68,10 @@ export function staleEntries(slice: ClusterSlice, credentials: CredentialIndex):
   return out;
 }
 
-export function diagnose(slice: ClusterSlice, credentials: CredentialIndex, now: number): Finding[] {
+export function diagnose(slice: ClusterSlice, credentials: CredentialIndex, now: number, opts: DoctorOptions = {}): Finding[] {
   const findings: Finding[] = [];
+  const connectedSts = opts.connectedSts ?? false;
+  const unverifiable = (arn: string) => !connectedSts && !credentials.holdsAccount(accountOf(arn));
   const mode: AuthenticationMode = slice.mode(now);
   const entriesApply = mode !== 'CONFIG_MAP';
   const awsAuthApplies = mode !== 'API';
@@ -68,6 +90,17 @@ export function diagnose(slice: ClusterSlice, credentials: CredentialIndex, now:
   }
 
   for (const e of slice.entryList) {
+    if (unverifiable(e.principalArn)) {
+      findings.push({
+        severity: 'warning',
+        code: 'unverifiable_principal',
+        subject: e.principalArn,
+        message: `account ${accountOf(e.principalArn)} is not held by Entryway's IAM and Entryway runs without --connected-sts: no token of this principal can be verified, so the entry matches nobody. Check the account ID, or start Entryway with --connected-sts.`,
+      });
+    }
+    for (const p of templateProblems(e.username, isNodeType(e.type))) {
+      findings.push({ severity: 'error', code: 'template_never_renders', subject: e.principalArn, message: `username ${e.username}: ${describeTemplateProblem(p)}` });
+    }
     const assoc = slice.associationsOf(e.principalArn);
     if (e.type === 'STANDARD' && e.kubernetesGroups.length === 0 && assoc.length === 0) {
       findings.push({
@@ -95,7 +128,23 @@ export function diagnose(slice: ClusterSlice, credentials: CredentialIndex, now:
     if (aws.lastError) {
       findings.push({ severity: 'error', code: 'aws_auth_rejected', subject: 'aws-auth', message: `the last aws-auth document was rejected at ${new Date(aws.lastError.at).toISOString()} and the previous mapping is still in force: ${aws.lastError.message}` });
     }
+    for (const a of aws.mapAccounts) {
+      findings.push({
+        severity: 'warning',
+        code: 'aws_auth_map_accounts',
+        subject: `account ${a}`,
+        message: `mapAccounts authenticates every IAM user and role of account ${a} (as its ARN, with no groups) — anyone in that account can reach the cluster's RBAC. Map the principals that need access instead.`,
+      });
+    }
     for (const m of [...aws.mapRoles, ...aws.mapUsers]) {
+      if (credentials.holdsAccount(accountOf(m.arn)) && /^arn:[^:]+:iam::\d{12}:(user|role)\//.test(m.arn) && credentials.principalIdOf(m.arn) === undefined && !/:role\/.+\/.+/.test(m.arn)) {
+        findings.push({ severity: 'warning', code: 'aws_auth_missing_principal', subject: m.arn, message: `no such ${m.kind} in Entryway's IAM: this aws-auth row matches nobody. Fix the ARN or remove the row.` });
+      } else if (unverifiable(m.arn)) {
+        findings.push({ severity: 'warning', code: 'unverifiable_principal', subject: m.arn, message: `account ${accountOf(m.arn)} is not held by Entryway's IAM and Entryway runs without --connected-sts: this aws-auth row can never match a token.` });
+      }
+      for (const t of [m.username, ...m.groups]) {
+        for (const p of templateProblems(t, m.kind === 'role')) findings.push({ severity: 'error', code: 'template_never_renders', subject: m.arn, message: `aws-auth ${t === m.username ? 'username' : 'group'} ${t}: ${describeTemplateProblem(p)}` });
+      }
       if (m.kind === 'role' && /:role\/.+\/.+/.test(m.arn)) {
         findings.push({
           severity: 'warning',
@@ -140,15 +189,15 @@ export function diagnose(slice: ClusterSlice, credentials: CredentialIndex, now:
   }
 
   if (mode === 'API') {
-    const admins = slice.entryList.filter((e) => isAdminEntry(slice, e));
-    const working = admins.filter((e) => !e.principalId || !credentials.holdsAccount(e.principalArn.split(':')[4] ?? '') || credentials.principalIdOf(e.principalArn) === e.principalId);
+    const admins = slice.entryList.filter((e) => slice.associationsOf(e.principalArn).some(isClusterAdminGrant));
+    const working = liveAdminPaths(slice, credentials, connectedSts);
     if (working.length === 0) {
       findings.push({
         severity: 'error',
         code: 'no_admin_path',
         subject: slice.name,
         message: admins.length
-          ? `every access entry with ${CLUSTER_ADMIN} at cluster scope is stale: nobody can administer the cluster through Entryway.`
+          ? `every access entry with ${CLUSTER_ADMIN} at cluster scope is stale or unverifiable (${admins.map((e) => e.principalArn).join(', ')}): nobody can administer the cluster through Entryway. Lock-out protection does not count them, so they can be deleted; give a live principal ${CLUSTER_ADMIN} first.`
           : `no access entry has ${CLUSTER_ADMIN} at cluster scope: nobody can administer the cluster through Entryway (only RBAC bindings inside the cluster remain).`,
       });
     }

@@ -34,7 +34,8 @@ function throwsEks(fn: () => unknown, code: string, message?: string | RegExp): 
   assert.ok(err instanceof AwsError, `expected an AwsError, got ${String(err)}`);
   assert.equal(err.code, code, `code (message: ${err.message})`);
   assert.equal(err.status, 400, 'InvalidParameterException and InvalidRequestException are HTTP 400');
-  if (typeof message === 'string') assert.equal(err.message, message, 'message');
+  // EKS's wording comes first; a principal mistake then says which it is.
+  if (typeof message === 'string') assert.ok(err.message === message || err.message.startsWith(`${message.replace(/\.$/, '')}. `), `message: ${err.message}`);
   else if (message) assert.match(err.message, message, 'message');
 }
 

@@ -3,7 +3,11 @@
  * inputs and returns a value or throws the EKS error the rule defines. Where EKS's wording is not
  * known (UNCONFIRMED in the reference) the message is ours, written in EKS's style.
  */
+import type { AwsError } from '../aws/errors.js';
 import { eksError, eksMessages } from '../aws/errors.js';
+import type { PrincipalArnInfo, PrincipalViolation } from '../rules/principal.js';
+import { checkPrincipalArn, describePrincipalViolation } from '../rules/principal.js';
+import { describeTemplateProblem, templateProblems } from '../rules/templates.js';
 import type { AccessEntryType } from '../model/types.js';
 import { ACCESS_ENTRY_TYPES } from '../model/types.js';
 
@@ -26,49 +30,32 @@ export function parseEntryType(input: unknown): AccessEntryType {
 }
 
 /** What the principal ARN given to CreateAccessEntry denotes. */
-export interface PrincipalArnInfo {
-  partition: string;
-  accountId: string;
-  kind: 'user' | 'role';
-  /** Path with leading and trailing slash, e.g. `/` or `/aws-reserved/sso.amazonaws.com/`. */
-  path: string;
-  name: string;
-}
-
-const IAM_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b|aws-iso-e|aws-iso-f|aws-eusc):iam::(\d{12}):(user|role)(\/.*)$/;
-const NAME_CHARS = /^[\w+=,.@-]{1,128}$/;
-const PATH_CHARS = /^\/([\x21-\x7e]+\/)*$/;
+export type { PrincipalArnInfo };
 
 /**
- * Access entries take IAM users and roles only (role paths allowed); STS sessions and
- * service-linked roles are refused; non-STANDARD types need a role in the cluster's account.
+ * EKS's InvalidParameterException for a principal mistake: EKS's wording first (clients and tests
+ * match on it), then which mistake it is (rules/principal.ts).
  */
+export function principalError(v: PrincipalViolation, clusterAccountId: string): AwsError {
+  switch (v.code) {
+    case 'missing':
+      return eksError.invalidParameter('principalArn is required.');
+    case 'service_linked_role':
+      return eksError.invalidParameter(eksMessages.serviceLinkedRole);
+    case 'node_type_needs_role':
+    case 'node_type_other_account':
+      return eksError.invalidParameter(describePrincipalViolation(v, clusterAccountId));
+    case 'session':
+      return eksError.invalidParameter(`${eksMessages.principalFormat}. ${describePrincipalViolation(v, clusterAccountId)}`);
+    default:
+      return eksError.invalidParameter(`${eksMessages.invalidPrincipal} ${describePrincipalViolation(v, clusterAccountId)}`);
+  }
+}
+
 export function parsePrincipalArn(input: unknown, type: AccessEntryType, clusterAccountId: string): PrincipalArnInfo {
-  if (typeof input !== 'string' || input.length === 0) throw eksError.invalidParameter('principalArn is required.');
-  if (input.length > 2048) throw eksError.invalidParameter(eksMessages.invalidPrincipal);
-  // STS session principals are refused with EKS's format error (use the IAM role ARN instead).
-  if (/^arn:[^:]+:sts::/.test(input)) throw eksError.invalidParameter(eksMessages.principalFormat);
-  const m = IAM_ARN.exec(input);
-  if (!m) throw eksError.invalidParameter(eksMessages.invalidPrincipal);
-  const [, partition, accountId, kind, rest] = m as unknown as [string, string, string, 'user' | 'role', string];
-  const lastSlash = rest.lastIndexOf('/');
-  const path = rest.slice(0, lastSlash + 1);
-  const name = rest.slice(lastSlash + 1);
-  if (!NAME_CHARS.test(name) || !PATH_CHARS.test(path) || path.length > 512) throw eksError.invalidParameter(eksMessages.invalidPrincipal);
-  if (kind === 'role' && path.startsWith('/aws-service-role/')) {
-    throw eksError.invalidParameter(eksMessages.serviceLinkedRole);
-  }
-  if (type !== 'STANDARD') {
-    if (kind !== 'role') {
-      throw eksError.invalidParameter(`The principalArn for an access entry of type ${type} must be an IAM role.`);
-    }
-    if (accountId !== clusterAccountId) {
-      throw eksError.invalidParameter(
-        `The principalArn for an access entry of type ${type} must be an IAM role in the cluster's account (${clusterAccountId}).`,
-      );
-    }
-  }
-  return { partition, accountId, kind, path, name };
+  const r = checkPrincipalArn(input, type, clusterAccountId);
+  if (!r.ok) throw principalError(r.violation, clusterAccountId);
+  return r.principal;
 }
 
 /** C0 controls and DEL: never part of a Kubernetes user or group name, an ARN or a cluster name. */
@@ -98,6 +85,10 @@ export function validateUsername(input: unknown): string {
       'The username is invalid: when it contains {{SessionName}} or {{SessionNameRaw}}, a colon (:) must come before the first such variable.',
     );
   }
+  // A malformed template is refused, as EKS does; {{EC2PrivateDNSName}} on a non-node entry is
+  // doctor's to report (its type decides, and node entries take no custom username).
+  const bad = templateProblems(input, true)[0];
+  if (bad) throw eksError.invalidParameter(`The username is invalid: ${describeTemplateProblem(bad)}`);
   return input;
 }
 

@@ -14,7 +14,8 @@ import { getAccessPolicy } from '../policy/catalogue.js';
 import { validateAccessScope } from '../policy/scope.js';
 import type { Tx } from '../store/repo.js';
 import { assertAdminPathRemains } from './lockout.js';
-import type { PrincipalArnInfo } from './rules.js';
+import type { PrincipalResolution } from './principals.js';
+import { resolvePrincipal } from './principals.js';
 import {
   MAX_ENTRIES_PER_CLUSTER,
   accessEntryArn,
@@ -28,27 +29,6 @@ import {
   validateGroups,
   validateUsername,
 } from './rules.js';
-
-/** Result of looking a principal up in Entryway's own IAM. */
-export type PrincipalResolution =
-  | { held: false }
-  | { held: true; exists: false }
-  | { held: true; exists: true; principalId: string; arn: string };
-
-/**
- * EKS resolves the principal in IAM when an entry is created and keeps its unique ID. Entryway can
- * do that for accounts its IAM holds; principals of other accounts are matched by ARN alone.
- * The ARN must name the principal exactly, path included (a missing SSO path is "invalid principal").
- */
-export async function resolvePrincipal(tx: Tx, p: PrincipalArnInfo): Promise<PrincipalResolution> {
-  if (!(await tx.getAccount(p.accountId))) return { held: false };
-  if (p.kind === 'user') {
-    const u = await tx.getUser(p.accountId, p.name);
-    return u && u.path === p.path ? { held: true, exists: true, principalId: u.userId, arn: u.arn } : { held: true, exists: false };
-  }
-  const r = await tx.getRole(p.accountId, p.name);
-  return r && r.path === p.path ? { held: true, exists: true, principalId: r.roleId, arn: r.arn } : { held: true, exists: false };
-}
 
 function requireObject(body: unknown): Record<string, unknown> {
   if (body === undefined || body === null) return {};
@@ -82,7 +62,19 @@ async function newEntry(
   // since, and its entry must still be written (or a mode move could never complete).
   const resolved: PrincipalResolution =
     knownPrincipalId !== undefined ? { held: true, exists: true, principalId: knownPrincipalId, arn: principalArn } : await resolvePrincipal(ctx.tx, principal);
-  if (resolved.held && !resolved.exists) throw eksError.invalidParameter(eksMessages.invalidPrincipal);
+  if (resolved.held && !resolved.exists) {
+    throw eksError.invalidParameter(
+      `${eksMessages.invalidPrincipal} ${principal.kind === 'user' ? 'IAM user' : 'IAM role'} ${principal.path === '/' ? '' : principal.path}${principal.name} does not exist in account ${principal.accountId} of Entryway's IAM (check the name and path, or create it first with aws iam create-${principal.kind}).`,
+    );
+  }
+  if (!resolved.held && knownPrincipalId === undefined) {
+    const unheld = ctx.unheld ?? { connectedSts: false, accept: false };
+    if (!unheld.connectedSts && !unheld.accept) {
+      throw eksError.invalidParameter(
+        `${eksMessages.invalidPrincipal} Account ${principal.accountId} is not held by Entryway's IAM and Entryway runs without --connected-sts, so no token of this principal can ever be verified and the entry would match nobody. Check the account ID, start Entryway with --connected-sts, or accept such principals with --allow-unverifiable-principals.`,
+      );
+    }
+  }
 
   if (await ctx.tx.getEntry(cluster.name, principalArn)) throw eksError.inUse(eksMessages.entryInUse, { clusterName: cluster.name });
   if ((await ctx.tx.countEntries(cluster.name)) >= MAX_ENTRIES_PER_CLUSTER) {
@@ -214,7 +206,7 @@ export async function deleteAccessEntry(ctx: OpContext, clusterName: unknown, pr
   assertEntriesEnabled(view, ctx.now);
   const entry = await requireEntry(ctx.tx, view.record.name, principalArn);
   const associations = await ctx.tx.listAssociations(view.record.name, entry.principalArn, { limit: 1000 });
-  await assertAdminPathRemains(ctx.tx, view, ctx.now, { kind: 'delete-entry', principalArn: entry.principalArn });
+  await assertAdminPathRemains(ctx, view, ctx.now, { kind: 'delete-entry', principalArn: entry.principalArn });
   await ctx.tx.deleteEntry(view.record.name, entry.principalArn);
   ctx.audit.clusterName = view.record.name;
   ctx.audit.resource = entry.principalArn;
@@ -254,7 +246,7 @@ export async function associateAccessPolicy(
     associatedAt: existing?.associatedAt ?? ctx.now,
     modifiedAt: ctx.now,
   };
-  await assertAdminPathRemains(ctx.tx, view, ctx.now, { kind: 'associate', principalArn: entry.principalArn, policyArn: policy.arn, scope });
+  await assertAdminPathRemains(ctx, view, ctx.now, { kind: 'associate', principalArn: entry.principalArn, policyArn: policy.arn, scope });
   await ctx.tx.putAssociation(association);
   ctx.audit.clusterName = view.record.name;
   ctx.audit.resource = `${entry.principalArn} ${policy.arn}`;
@@ -282,7 +274,7 @@ export async function disassociateAccessPolicy(ctx: OpContext, clusterName: unkn
       { clusterName: view.record.name },
     );
   }
-  await assertAdminPathRemains(ctx.tx, view, ctx.now, { kind: 'disassociate', principalArn: entry.principalArn, policyArn: existing.policyArn });
+  await assertAdminPathRemains(ctx, view, ctx.now, { kind: 'disassociate', principalArn: entry.principalArn, policyArn: existing.policyArn });
   await ctx.tx.deleteAssociation(view.record.name, entry.principalArn, existing.policyArn);
   ctx.audit.clusterName = view.record.name;
   ctx.audit.resource = `${entry.principalArn} ${existing.policyArn}`;

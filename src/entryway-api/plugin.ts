@@ -21,7 +21,7 @@ import { applyMigration, parseTarget, planMigration } from '../migration/service
 import { createAccount } from '../iam/index.js';
 import type { AuditEvent } from '../model/types.js';
 import type { RequestAttributes } from '../policy/engine.js';
-import type { Tx } from '../store/repo.js';
+import type { AuditQuery } from '../store/repo.js';
 
 export interface EntrywayApiOptions extends ManagementDeps {
   indexes: Indexes;
@@ -134,7 +134,7 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
       await o.indexes.settled();
       const principalArn = str(body.principalArn, 'principalArn', 2048);
       const sessionName = body.sessionName === undefined ? undefined : str(body.sessionName, 'sessionName', 64);
-      return { ...canI(o.indexes, { cluster: view.record.name, principalArn, ...(sessionName ? { sessionName } : {}), attrs: attributesFromBody(body) }, ctx.now) };
+      return { ...canI(o.indexes, { cluster: view.record.name, principalArn, ...(sessionName ? { sessionName } : {}), attrs: attributesFromBody(body) }, ctx.now, { connectedSts: o.unheld?.connectedSts ?? false }) };
     },
   },
   {
@@ -286,7 +286,7 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
       await o.indexes.settled();
       const slice = o.indexes.clusters.get(view.record.name);
       if (!slice) throw eksError.unavailable('The cluster is not loaded in this replica yet; retry.');
-      return { cluster: slice.name, authenticationMode: slice.mode(ctx.now), findings: diagnose(slice, o.indexes.credentials, ctx.now) };
+      return { cluster: slice.name, authenticationMode: slice.mode(ctx.now), findings: diagnose(slice, o.indexes.credentials, ctx.now, { connectedSts: o.unheld?.connectedSts ?? false }) };
     },
   },
   {
@@ -346,7 +346,7 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
     operation: 'ListAuditEvents',
     kind: 'read',
     clusterScoped: false,
-    run: async ({ ctx, query }) => {
+    run: async ({ ctx, query, o }) => {
       const num = (k: string) => {
         const v = singleQueryValue(query, k);
         if (v === undefined || v === '') return undefined;
@@ -357,19 +357,36 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
       if (limit < 1 || limit > 1000) throw eksError.invalidParameter('limit must be between 1 and 1000.');
       const kind = singleQueryValue(query, 'kind');
       if (kind !== undefined && !['management', 'authentication', 'authorization'].includes(kind)) throw eksError.invalidParameter('kind must be management, authentication or authorization.');
-      const q = {
+      const order = singleQueryValue(query, 'order') ?? 'oldest';
+      if (order !== 'oldest' && order !== 'newest') throw eksError.invalidParameter('order must be oldest or newest.');
+      // `eks:AssociateAccessPolicy` and `AssociateAccessPolicy` both name the operation.
+      const opFilter = singleQueryValue(query, 'operation');
+      const [opService, opName] = opFilter?.includes(':') ? [opFilter.slice(0, opFilter.indexOf(':')), opFilter.slice(opFilter.indexOf(':') + 1)] : [undefined, opFilter];
+      const service = singleQueryValue(query, 'service') ?? opService;
+      const str = (k: string) => {
+        const v = singleQueryValue(query, k);
+        return v === undefined || v === '' ? undefined : v;
+      };
+      const q: AuditQuery = {
         limit,
-        ...(singleQueryValue(query, 'cluster') ? { clusterName: singleQueryValue(query, 'cluster') } : {}),
+        order,
+        ...(str('cluster') !== undefined ? { clusterName: str('cluster') } : {}),
         ...(num('since') !== undefined ? { since: num('since') } : {}),
         ...(num('until') !== undefined ? { until: num('until') } : {}),
         ...(num('afterId') !== undefined ? { afterId: num('afterId') } : {}),
-        ...(singleQueryValue(query, 'principal') ? { principalArn: singleQueryValue(query, 'principal') } : {}),
-        ...(singleQueryValue(query, 'operation') ? { operation: singleQueryValue(query, 'operation') } : {}),
+        ...(num('beforeId') !== undefined ? { beforeId: num('beforeId') } : {}),
+        ...(str('principal') !== undefined ? { principalArn: str('principal') } : {}),
+        ...(str('target') !== undefined ? { target: str('target') } : {}),
+        ...(service ? { service } : {}),
+        ...(opName ? { operation: opName } : {}),
         ...(kind ? { kind: kind as AuditEvent['kind'] } : {}),
       };
-      const events = await ctx.tx.queryAudit(q as Parameters<Tx['queryAudit']>[0]);
+      const events = await ctx.tx.queryAudit(q);
       const last = events[events.length - 1];
-      return { events, ...(events.length === limit && last?.id !== undefined ? { nextAfterId: last.id } : {}) };
+      const more = events.length === limit && last?.id !== undefined;
+      const recording = { decisionSampling: o.auditDecisions ?? 0, reads: o.auditReads ?? false };
+      if (order === 'newest') return { events, recording, ...(more ? { nextBeforeId: last.id } : {}) };
+      return { events, recording, ...(more ? { nextAfterId: last.id } : {}) };
     },
   },
 ];

@@ -1,5 +1,5 @@
 /** What an IAM/STS operation needs besides its input, and the helpers every operation uses. */
-import type { AuditNote } from '../clusters/context.js';
+import type { AuditNote, UnheldPrincipals } from '../clusters/context.js';
 import type { Caller } from '../model/types.js';
 import type { Tx } from '../store/repo.js';
 import type { ContextValue } from './policy/index.js';
@@ -16,6 +16,8 @@ export interface IamContext {
   random?: RandomSource;
   /** Partition of new ARNs (default `aws`). */
   partition?: string;
+  /** For lock-out protection: whether admins in accounts Entryway does not hold can authenticate. */
+  unheld?: UnheldPrincipals;
 }
 
 export const partitionOf = (ctx: IamContext): string => ctx.partition ?? DEFAULT_PARTITION;

@@ -4,6 +4,7 @@ import { classifyPrincipal } from '../arn/index.js';
 import type { IamContext } from './context.js';
 import { authorizeIam, partitionOf } from './context.js';
 import { iamError, iamMessages } from './errors.js';
+import { assertNotLastAdminPath } from './lockout.js';
 import { newRoleId } from './ids.js';
 import type { Input } from './input.js';
 import { MAX_SESSION_DURATION, RULES, roleArn } from './names.js';
@@ -113,6 +114,7 @@ export async function deleteRole(ctx: IamContext, input: Input): Promise<undefin
   if ((await ctx.tx.listInlinePolicies(role.accountId, 'role', role.roleName)).length > 0) {
     throw iamError.deleteConflict(iamMessages.deleteInlinePolicies);
   }
+  await assertNotLastAdminPath(ctx, role.arn);
   // Sessions of the role stop working at once: resolveAccessKey checks the role still exists.
   await ctx.tx.deleteRole(role.accountId, role.roleName);
   ctx.audit.before = role;

@@ -4,6 +4,7 @@ import type { IamContext } from './context.js';
 import type { ContextValue } from './policy/index.js';
 import { authorizeIam, isoSeconds, partitionOf } from './context.js';
 import { iamError, iamMessages } from './errors.js';
+import { assertNotLastAdminPath } from './lockout.js';
 import { newAccessKeyId, newSecretAccessKey, newUserId } from './ids.js';
 import type { Input } from './input.js';
 import { MAX_ACCESS_KEYS_PER_USER, RULES, userArn } from './names.js';
@@ -81,6 +82,7 @@ export async function deleteUser(ctx: IamContext, input: Input): Promise<undefin
   if ((await ctx.tx.listAccessKeys(accountId, userName)).length > 0) throw iamError.deleteConflict(iamMessages.deleteUserKeys);
   if ((await ctx.tx.listInlinePolicies(accountId, 'user', userName)).length > 0) throw iamError.deleteConflict(iamMessages.deleteInlinePolicies);
   if ((await ctx.tx.listAttachedPolicies(accountId, 'user', userName)).length > 0) throw iamError.deleteConflict(iamMessages.deleteDetachPolicies);
+  await assertNotLastAdminPath(ctx, user.arn);
   await ctx.tx.deleteUser(accountId, userName);
   ctx.audit.before = user;
   return undefined;

@@ -25,6 +25,8 @@ export interface KubeApiOptions {
   now: () => number;
   /** `major.minor` reported by /version; default: the cluster's own version. */
   kubernetesVersion?: string;
+  /** Counts each authentication on these endpoints (result, reason), like the TokenReview webhook's. */
+  onAuthentication?: (result: string, reason: string) => void;
 }
 
 export const KUBE_API_PREFIX = '/k8s';
@@ -64,7 +66,18 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
         req.log.error({ err }, 'kubernetes API request failed');
         return sendStatus(reply, failure(500, 'InternalError', 'an error on the server has prevented the request from succeeding'));
       });
-      k.setNotFoundHandler((_req, reply) => sendStatus(reply, NOT_FOUND));
+      // kubectl get/apply/… against Entryway's endpoint: say what this endpoint is, and where to go.
+      k.setNotFoundHandler((req, reply) => {
+        const cluster = /^\/k8s\/([^/?]+)/.exec(req.url)?.[1];
+        return sendStatus(
+          reply,
+          failure(
+            404,
+            'NotFound',
+            `Entryway's endpoint${cluster ? ` for cluster ${decodeURIComponent(cluster).slice(0, 100)}` : ''} answers only the review APIs (kubectl auth whoami, auth can-i); run other commands against the cluster's own API server (entryway cluster settings --api-server-url URL makes DescribeCluster and update-kubeconfig point there)`,
+          ),
+        );
+      });
 
       const sliceOf = (req: FastifyRequest, reply: FastifyReply): ClusterSlice | undefined => {
         const name = (req.params as { cluster: string }).cluster;
@@ -85,6 +98,7 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
           req.log.error({ err, cluster: slice.name }, 'kubernetes API: token check failed');
           return { ok: false as const, kind: 'unavailable' as const, reason: 'internal_error', message: 'the token could not be checked' };
         });
+        o.onAuthentication?.(out.ok ? 'authenticated' : out.kind, out.ok ? (out.cached ? 'cache_hit' : out.source) : out.reason);
         if (out.ok) {
           // Impersonation needs kube-apiserver's authorizer; answering for the caller instead would mislead.
           if (Object.keys(req.headers).some((h) => h.toLowerCase().startsWith('impersonate-'))) {

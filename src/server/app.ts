@@ -20,7 +20,7 @@ import { eksApiPlugin, eksNotFoundHandler } from '../eks-api/plugin.js';
 import type { ManagementDeps } from '../aws/management-call.js';
 import type { ClusterEndpoint } from '../eks-api/shapes.js';
 import { authenticateOrThrow, authorize as iamAuthorize, bootstrap } from '../iam/index.js';
-import { awsQueryPlugin } from '../aws-query/plugin.js';
+import { awsQueryPlugin, unsupportedService } from '../aws-query/plugin.js';
 import { Indexes } from '../index/indexes.js';
 import type { AuditEvent, Caller } from '../model/types.js';
 import { PostgresStore } from '../store/postgres.js';
@@ -31,7 +31,8 @@ import { webhooksPlugin } from '../webhooks/plugin.js';
 import { WebhookCore } from '../webhooks/core.js';
 import type { DecisionEvent } from '../webhooks/core.js';
 import { webhookFastPath } from './webhook-fast-path.js';
-import { staleEntries } from '../doctor/doctor.js';
+import { liveAdminPaths, staleEntries } from '../doctor/doctor.js';
+import { bearerMatches, readMetricsToken, signedService } from './metrics-auth.js';
 import { kubeApiPlugin } from '../kube-api/plugin.js';
 import { entrywayApiPlugin } from '../entryway-api/plugin.js';
 import { identityProviderRoutes, oidcAuthenticatorFor } from '../oidc/index.js';
@@ -266,24 +267,33 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       const lenient = (req.query as Record<string, string>).allowDegraded === 'true';
       return reply.code(ready || (lenient && indexes.loaded) ? 200 : 503).send(body);
     });
-    // Stale entries (principal deleted or re-created) are recounted only after the index changed:
-    // the count walks every entry.
-    let stale = { generation: -1, count: 0 };
-    const staleCount = () => {
-      if (stale.generation !== indexGeneration) {
-        let count = 0;
-        for (const slice of indexes.clusters.all()) count += staleEntries(slice, indexes.credentials).length;
-        stale = { generation: indexGeneration, count };
+    // Per-cluster health (stale entries, live admin paths, a rejected aws-auth) is recomputed only
+    // after the index changed: it walks every entry.
+    let health = -1;
+    const clusterHealth = () => {
+      if (health === indexGeneration) return;
+      health = indexGeneration;
+      metrics.staleEntries.reset();
+      metrics.clusterAdminPaths.reset();
+      metrics.clusterAwsAuthRejected.reset();
+      const t = now();
+      for (const slice of indexes.clusters.all()) {
+        metrics.staleEntries.set({ cluster: slice.name }, staleEntries(slice, indexes.credentials).length);
+        if (slice.mode(t) === 'API') metrics.clusterAdminPaths.set({ cluster: slice.name }, liveAdminPaths(slice, indexes.credentials, cfg.connectedSts).length);
+        metrics.clusterAwsAuthRejected.set({ cluster: slice.name }, slice.awsAuth?.lastError ? 1 : 0);
       }
-      return stale.count;
     };
-    app.get('/metrics', async (_req, reply) => {
+    const metricsToken = cfg.metricsTokenFile ? readMetricsToken(cfg.metricsTokenFile) : undefined;
+    app.get('/metrics', async (req, reply) => {
+      if (metricsToken && !bearerMatches(req.headers.authorization, metricsToken)) {
+        return reply.code(401).header('www-authenticate', 'Bearer').type('text/plain').send('metrics need the bearer token of --metrics-token-file\n');
+      }
       const s = store.status();
       metrics.storeUp.set(s.connected ? 1 : 0);
       metrics.changeFeedUp.set(s.feed ? 1 : 0);
       metrics.tokenCacheSize.set(authenticator.cacheSize);
       metrics.auditDropped.set(auditRecorder.dropped);
-      metrics.staleEntries.set(staleCount());
+      clusterHealth();
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
 
@@ -305,6 +315,9 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       authenticate: authenticateRestJson,
       authorize: authorizeIam,
       audit,
+      auditReads: cfg.auditReads ?? false,
+      auditDecisions: cfg.auditDecisions,
+      unheld: { connectedSts: cfg.connectedSts, accept: cfg.allowUnverifiablePrincipals ?? false },
     };
     await app.register(eksApiPlugin, { ...management, endpointFor, extraRoutes: identityProviderRoutes });
     await app.register(awsQueryPlugin, {
@@ -312,13 +325,15 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       region,
       partition,
       now,
-      onAudit: async (e) => {
-        await audit(e);
+      onAudit: async (e, tx) => {
+        await audit(e, tx);
       },
+      auditReads: cfg.auditReads ?? false,
+      unheld: management.unheld!,
       onError: (err) => log.error({ err }, 'IAM/STS request failed'),
     });
     await app.register(webhooksPlugin, { core: webhooks, reviews: cfg.webhookRateLimit > 0 });
-    await app.register(kubeApiPlugin, { authenticator, indexes, now });
+    await app.register(kubeApiPlugin, { authenticator, indexes, now, onAuthentication: (result, reason) => metrics.tokenReviews.inc({ kind: 'kubectl', result, reason }) });
 
     await app.register(entrywayApiPlugin, {
       ...management,
@@ -328,6 +343,8 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
 
     app.setNotFoundHandler((req, reply) => {
       const path = (req.raw.url ?? '/').split('?')[0] ?? '/';
+      const service = signedService(req.headers.authorization, req.raw.url ?? '');
+      if (service && !['eks', 'iam', 'sts'].includes(service)) return sendAwsError(reply, unsupportedService(service));
       if (/^\/(clusters|access-policies|tags)(\/|$)/.test(path)) return eksNotFoundHandler(req, reply);
       return reply.code(404).send({ message: `Not found: ${req.method} ${path.slice(0, 200)}` });
     });
@@ -358,13 +375,23 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
         .catch((e) => log.warn({ err: e }, 'housekeeping failed'));
     }, 60_000);
     housekeeping.unref();
+    // Losing and regaining the database (or the change feed) is logged once per transition.
+    let last = store.status();
+    const storeWatch = setInterval(() => {
+      const s = store.status();
+      if (s.connected !== last.connected) (s.connected ? log.info.bind(log) : log.error.bind(log))({ store: store.description }, s.connected ? 'store reachable again' : 'store unreachable: writes fail; reviews are answered from the in-memory index');
+      if (s.feed !== last.feed) (s.feed ? log.info.bind(log) : log.warn.bind(log))({ store: store.description }, s.feed ? 'change feed restored: resynchronising' : 'change feed lost: changes by other replicas arrive only after it returns');
+      last = s;
+    }, 2000);
+    storeWatch.unref();
     cleanups.unshift(() => {
       clearInterval(sweeper);
       clearInterval(housekeeping);
+      clearInterval(storeWatch);
     });
 
     // Fastify names the scheme from its own `https` option, which our server factory replaces.
-    await app.listen({ host: cfg.host, port: cfg.port, listenTextResolver: (address) => `Server listening at ${tls ? address.replace(/^http:/, 'https:') : address}` });
+    await app.listen({ host: cfg.host, port: cfg.port, listenTextResolver: (address) => `Entryway listening at ${tls ? address.replace(/^http:/, 'https:') : address}` });
     if (cfg.awsAuthFiles.length) {
       const stop = watchAwsAuthFiles({ files: cfg.awsAuthFiles, store, indexes, now, region, partition, log, audit, onRejected: () => metrics.awsAuthRejected.inc() });
       cleanups.unshift(stop);
@@ -380,7 +407,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       startedAt: new Date(now()).toISOString(),
       store: store.description,
     });
-    log.info({ url: publicUrl, store: store.description, accountId }, 'Entryway is listening');
+    log.info({ url: publicUrl, store: store.description, accountId }, 'Entryway is ready');
 
     return {
       url: publicUrl,

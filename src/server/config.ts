@@ -41,6 +41,12 @@ export interface ServerConfig {
   webhookRateLimit: number;
   /** Sample rate (0–1) of authentication/authorization decisions written to the audit trail. */
   auditDecisions: number;
+  /** Record successful read-only management calls too (failed calls and changes always are). */
+  auditReads?: boolean;
+  /** Accept access entries for accounts Entryway does not hold while connected STS is off. */
+  allowUnverifiablePrincipals?: boolean;
+  /** A file holding the bearer token /metrics requires. */
+  metricsTokenFile?: string;
   /** Audit events older than this are deleted (ms; 0 keeps them forever). */
   auditRetentionMs?: number;
   /** PEM bundle trusted besides the public CAs when fetching OIDC discovery and JWKS (private-CA issuers). */

@@ -3,8 +3,8 @@
  * shared-credentials file and server.json (how CLI commands and `entryway env` find the server).
  * Everything secret is owner-only (0600 files in a 0700 directory).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export const ADMIN_PROFILE = 'entryway-admin';
 
@@ -23,6 +23,8 @@ export const paths = (dir: string) => ({
   serverInfo: join(dir, 'server.json'),
   tls: join(dir, 'tls'),
   caCert: join(dir, 'tls', 'ca.crt'),
+  /** Entryway's CA plus the roots trusted before, for AWS_CA_BUNDLE (written by `entryway env`). */
+  caBundle: join(dir, 'tls', 'aws-ca-bundle.pem'),
 });
 
 /**
@@ -41,9 +43,32 @@ export function ensureDataDir(dir: string): void {
   chmodSync(dir, 0o700);
 }
 
-/** Writes (or adds to) an AWS shared-credentials file with one profile, owner-only. */
+/** Writes (or adds to) the data dir's AWS shared-credentials file with one profile, owner-only. */
 export function writeCredentialsProfile(dir: string, profile: string, accessKeyId: string, secretAccessKey: string): string {
-  const file = paths(dir).credentials;
+  return writeCredentialsFileProfile(paths(dir).credentials, profile, accessKeyId, secretAccessKey);
+}
+
+/**
+ * Why a profile could not be written to `file`, checked before anything is created: the directory
+ * must exist (or be creatable) and be writable, and an existing file writable. Undefined when fine.
+ */
+export function credentialsFileProblem(file: string): string | undefined {
+  const dir = dirname(file);
+  try {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) return `${dir} is not a directory`;
+    if (existsSync(file)) accessSync(file, constants.W_OK | constants.R_OK);
+    else if (existsSync(dir)) accessSync(dir, constants.W_OK);
+    else if (!existsSync(dirname(dir))) return `neither ${dir} nor its parent directory exists`;
+    else accessSync(dirname(dir), constants.W_OK);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Writes (or adds to) an AWS shared-credentials file with one profile, owner-only. */
+export function writeCredentialsFileProfile(file: string, profile: string, accessKeyId: string, secretAccessKey: string): string {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const kept = removeProfile(existing, profile).trimEnd();
   const block = `[${profile}]\naws_access_key_id = ${accessKeyId}\naws_secret_access_key = ${secretAccessKey}\n`;

@@ -1,6 +1,7 @@
 /**
  * Prometheus metrics (GET /metrics). One registry per server instance so tests can run several
- * servers in one process. Labels are kept low-cardinality: no cluster names, principals or tokens.
+ * servers in one process. Labels are kept low-cardinality: no principals or tokens; the per-cluster
+ * gauges carry a `cluster` label (clusters are few) so alerts can name the cluster.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -60,7 +61,20 @@ export class Metrics {
   });
   readonly staleEntries = new Gauge({
     name: 'entryway_stale_access_entries',
-    help: 'Access entries whose IAM principal was deleted, or deleted and recreated (a different unique ID): they match nobody.',
+    help: 'Access entries whose IAM principal was deleted, or deleted and recreated (a different unique ID): they match nobody. Per cluster.',
+    labelNames: ['cluster'],
+    registers: [this.registry],
+  });
+  readonly clusterAdminPaths = new Gauge({
+    name: 'entryway_cluster_admin_paths',
+    help: 'Live cluster-admin paths of API-mode clusters (entries with AmazonEKSClusterAdminPolicy at cluster scope whose principal can authenticate). 0: nobody can administer the cluster through Entryway.',
+    labelNames: ['cluster'],
+    registers: [this.registry],
+  });
+  readonly clusterAwsAuthRejected = new Gauge({
+    name: 'entryway_cluster_aws_auth_rejected',
+    help: "1 while a cluster's last aws-auth document was rejected (the previous mapping is in force).",
+    labelNames: ['cluster'],
     registers: [this.registry],
   });
   readonly storeUp = new Gauge({ name: 'entryway_store_up', help: '1 when the database answers.', registers: [this.registry] });

@@ -40,10 +40,17 @@ export interface AuditQuery {
   clusterName?: string;
   since?: number;
   until?: number;
+  /** The caller. */
   principalArn?: string;
+  /** What the call acted on: an event whose resource is this ARN, or starts with it and a space (an association). */
+  target?: string;
+  service?: string;
   operation?: string;
   kind?: AuditEvent['kind'];
+  /** Oldest first from afterId (default), or newest first from beforeId. */
+  order?: 'oldest' | 'newest';
   afterId?: number;
+  beforeId?: number;
   limit: number;
 }
 
@@ -383,6 +390,11 @@ export class Tx {
   }
 
   // ------------------------------------------------------------ access entries
+  /** The clusters with an access entry for exactly this principal ARN. */
+  async listEntryClustersOf(principalArn: string): Promise<string[]> {
+    const rows = await this.sql.all<{ cluster_name: string }>('SELECT cluster_name FROM access_entries WHERE principal_arn = ? ORDER BY cluster_name', [principalArn]);
+    return rows.map((r) => r.cluster_name);
+  }
   async getEntry(clusterName: string, principalArn: string): Promise<AccessEntryRecord | undefined> {
     return p(await this.sql.get('SELECT data FROM access_entries WHERE cluster_name = ? AND principal_arn = ?', [clusterName, principalArn]));
   }
@@ -537,13 +549,15 @@ export class Tx {
   // ------------------------------------------------------------ audit
   async insertAudit(e: AuditEvent): Promise<void> {
     const { id: _id, ...rest } = e;
-    await this.sql.run('INSERT INTO audit_events (at, kind, principal_arn, operation, cluster_name, result, data) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+    await this.sql.run('INSERT INTO audit_events (at, kind, principal_arn, operation, cluster_name, result, service, resource, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
       e.at,
       e.kind,
       e.principalArn,
       e.operation,
       e.clusterName,
       e.result,
+      e.service,
+      e.resource,
       j(rest),
     ]);
   }
@@ -570,6 +584,15 @@ export class Tx {
       where.push('principal_arn = ?');
       args.push(q.principalArn);
     }
+    if (q.target !== undefined) {
+      // Not LIKE: `_` is common in IAM names and would match any character.
+      where.push('(resource = ? OR substr(resource, 1, ?) = ?)');
+      args.push(q.target, q.target.length + 1, `${q.target} `);
+    }
+    if (q.service !== undefined) {
+      where.push('service = ?');
+      args.push(q.service);
+    }
     if (q.operation !== undefined) {
       where.push('operation = ?');
       args.push(q.operation);
@@ -582,7 +605,11 @@ export class Tx {
       where.push('id > ?');
       args.push(q.afterId);
     }
-    const sql = `SELECT id, data FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
+    if (q.beforeId !== undefined) {
+      where.push('id < ?');
+      args.push(q.beforeId);
+    }
+    const sql = `SELECT id, data FROM audit_events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id${q.order === 'newest' ? ' DESC' : ''} LIMIT ?`;
     const rows = await this.sql.all<{ id: number; data: string }>(sql, [...args, q.limit]);
     return rows.map((r) => ({ ...(JSON.parse(r.data) as AuditEvent), id: Number(r.id) }));
   }

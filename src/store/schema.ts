@@ -45,4 +45,21 @@ export const MIGRATIONS: Migration[] = [
       ];
     },
   },
+  {
+    version: 2,
+    description: 'audit events searchable by service and target; IAM groups',
+    statements: (d) => {
+      const K = key(d);
+      const fromData = (field: string) => (d === 'postgres' ? `(data::json)->>'${field}'` : `json_extract(data, '$.${field}')`);
+      return [
+        `ALTER TABLE audit_events ADD COLUMN service ${K}`,
+        `ALTER TABLE audit_events ADD COLUMN resource ${K}`,
+        `UPDATE audit_events SET service = ${fromData('service')}, resource = ${fromData('resource')}`,
+        `CREATE INDEX audit_events_resource ON audit_events (resource, id)`,
+        `CREATE TABLE iam_groups (account_id ${K} NOT NULL, name_lower ${K} NOT NULL, group_id ${K} NOT NULL UNIQUE, data TEXT NOT NULL, PRIMARY KEY (account_id, name_lower))`,
+        `CREATE TABLE iam_group_members (account_id ${K} NOT NULL, group_lower ${K} NOT NULL, user_lower ${K} NOT NULL, PRIMARY KEY (account_id, group_lower, user_lower))`,
+        `CREATE INDEX iam_group_members_user ON iam_group_members (account_id, user_lower, group_lower)`,
+      ];
+    },
+  },
 ];

@@ -23,7 +23,8 @@ import type { TestServer } from '../helpers/server.js';
 import { startTestServer } from '../helpers/server.js';
 import { POLICY, createCluster, createRole, createUser, enc, rejectsWith, signed } from './lib.js';
 
-const INVALID_PRINCIPAL = 'The specified principalArn is invalid: invalid principal.';
+/** EKS's wording, then which mistake it is. */
+const INVALID_PRINCIPAL = /^The specified principalArn is invalid: invalid principal\. \S/;
 const ONLY_STANDARD = 'This operation can only be performed on Access Entries with a type of "STANDARD".';
 const NOT_FOUND = "The specified principalArn could not be found. You can view your available access entries with 'list-access-entries'.";
 const MODE_GATE = "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.";
@@ -100,7 +101,7 @@ describe('access entries through the SDK', () => {
   it('principals: nonexistent in our account, STS sessions, service-linked roles, non-IAM ARNs are refused; other accounts are STANDARD-only', async () => {
     await rejectsWith(create(`arn:aws:iam::${A}:role/does-not-exist`), 'InvalidParameterException', 400, INVALID_PRINCIPAL);
     await rejectsWith(create(`arn:aws:iam::${A}:user/does-not-exist`), 'InvalidParameterException', 400, INVALID_PRINCIPAL);
-    await rejectsWith(create(`arn:aws:sts::${A}:assumed-role/dev/session`), 'InvalidParameterException', 400, 'The principalArn parameter format is not valid');
+    await rejectsWith(create(`arn:aws:sts::${A}:assumed-role/dev/session`), 'InvalidParameterException', 400, /^The principalArn parameter format is not valid\. It is a role session/);
     await rejectsWith(create(`arn:aws:iam::${A}:role/aws-service-role/eks.amazonaws.com/AWSServiceRoleForAmazonEKS`), 'InvalidParameterException', 400, 'The caller is not allowed to modify access entries with a principalArn value of a Service Linked Role');
     for (const bad of [`arn:aws:iam::${A}:root`, `arn:aws:iam::${A}:group/devs`, 'not-an-arn', `arn:aws:eks:us-east-1:${A}:cluster/demo`]) {
       await rejectsWith(create(bad), 'InvalidParameterException', 400, INVALID_PRINCIPAL);

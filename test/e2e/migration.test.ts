@@ -33,7 +33,8 @@ async function entriesOf(name: string): Promise<Record<string, { type: string; u
   const out: Record<string, { type: string; username: string; groups: string[]; policies: string[] }> = {};
   for (const arn of (await eks.send(new ListAccessEntriesCommand({ clusterName: name }))).accessEntries ?? []) {
     const e = (await eks.send(new DescribeAccessEntryCommand({ clusterName: name, principalArn: arn }))).accessEntry!;
-    const p = (await eks.send(new ListAssociatedAccessPoliciesCommand({ clusterName: name, principalArn: arn }))).associatedAccessPolicies ?? [];
+    // Node-typed entries take no access policies (EKS refuses to list them).
+    const p = e.type === 'STANDARD' || e.type === 'EC2' ? ((await eks.send(new ListAssociatedAccessPoliciesCommand({ clusterName: name, principalArn: arn }))).associatedAccessPolicies ?? []) : [];
     out[arn] = { type: e.type!, username: e.username!, groups: e.kubernetesGroups ?? [], policies: p.map((x) => `${x.policyArn!.split('/').pop()}:${x.accessScope!.type}`) };
   }
   return out;

@@ -113,7 +113,7 @@ test('a role deleted and re-created under the same ARN no longer matches its ent
   assert.equal(rv.json.status.authenticated, false, 'the stale entry does not match the new role');
   assert.match(rv.json.status.error, /deleted and re-created/);
   assert.match((await s.get('/metrics')).text, /entryway_token_reviews_total\{kind="webhook",result="denied",reason="stale_entry"\} 1/);
-  assert.match((await s.get('/metrics')).text, /entryway_stale_access_entries 1/);
+  assert.match((await s.get('/metrics')).text, /entryway_stale_access_entries\{cluster="[^"]+"\} 1/);
   const doctor = await callApi<{ findings: { code: string; subject: string }[] }>(
     { endpoint: s.url, region: 'us-east-1', credentials: s.admin, ca: s.ca },
     'GET',

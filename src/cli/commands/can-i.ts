@@ -1,44 +1,29 @@
-import { parseArgs } from 'node:util';
 import { CliError, callApi, resolveClientConfig } from '../client.js';
 import { resolveResource } from '../resource.js';
-import type { Command } from './types.js';
-import { CLIENT_FLAGS, CLIENT_FLAGS_HELP } from './types.js';
+import { defineCommand } from './types.js';
+import { OUTPUT_FLAG, printJson, wantsJson } from './output.js';
 
-export const canICommand: Command = {
+export const canICommand = defineCommand({
   name: 'can-i',
   summary: 'ask whether an IAM principal may do something in a cluster, and why',
-  help: `Usage: entryway can-i --cluster NAME --principal ARN [--session NAME] VERB RESOURCE[.GROUP][/NAME] [-n NS] [--subresource S] [--name N]
-       entryway can-i --cluster NAME --principal ARN VERB /NON-RESOURCE-URL
-
-Answers with the same code as the webhooks: the identity the principal gets (access entries, aws-auth,
+  usage: `--cluster NAME --principal ARN [--session NAME] VERB RESOURCE[.GROUP][/NAME] [-n NS] [--subresource S] [--name N]
+       entryway can-i --cluster NAME --principal ARN VERB /NON-RESOURCE-URL`,
+  description: `Answers with the same code as the webhooks: the identity the principal gets (access entries, aws-auth,
 per the cluster's authentication mode) and the access policy that allows the request — or why none
 does. RBAC bindings inside the cluster are not visible to Entryway and are not counted.
-Exit status: 0 yes, 1 no.
-
-  --cluster NAME       the cluster
-  --principal ARN      IAM user or role ARN (for a role, the session name defaults to entryway-can-i)
-  --session NAME       role session name (matters for {{SessionName}} usernames)
-  -n, --namespace NS   namespace of the request (default: none, i.e. cluster-wide)
-  --subresource S      e.g. log, exec, scale
-  --name N             resource name
-  -o, --output json    print the full answer as JSON
-${CLIENT_FLAGS_HELP}`,
-  run: async (args) => {
-    const { values, positionals } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        ...CLIENT_FLAGS,
-        cluster: { type: 'string' },
-        principal: { type: 'string' },
-        session: { type: 'string' },
-        namespace: { type: 'string', short: 'n' },
-        subresource: { type: 'string' },
-        name: { type: 'string' },
-        output: { type: 'string', short: 'o' },
-      },
-    });
+Exit status: 0 yes, 1 no.`,
+  client: true,
+  positionals: true,
+  flags: {
+    cluster: { type: 'string', arg: 'NAME', help: 'the cluster' },
+    principal: { type: 'string', arg: 'ARN', help: 'IAM user or role ARN (for a role, the session name defaults to entryway-can-i)' },
+    session: { type: 'string', arg: 'NAME', help: 'role session name (matters for {{SessionName}} usernames)' },
+    namespace: { type: 'string', short: 'n', arg: 'NS', help: 'namespace of the request (default: none, i.e. cluster-wide)' },
+    subresource: { type: 'string', arg: 'S', help: 'e.g. log, exec, scale' },
+    name: { type: 'string', arg: 'N', help: 'resource name' },
+    ...OUTPUT_FLAG,
+  },
+  run: async (values, positionals) => {
     if (!values.cluster || !values.principal) throw new CliError('--cluster and --principal are required', 2);
     const [verb, target] = positionals;
     if (!verb || !target || positionals.length > 2) throw new CliError('expected VERB and RESOURCE (or a /non-resource/url)', 2);
@@ -51,14 +36,15 @@ ${CLIENT_FLAGS_HELP}`,
       const { resource, group } = resolveResource(resPart);
       body = { verb, resource, group, ...(values.namespace ? { namespace: values.namespace } : {}), ...(values.subresource ? { subresource: values.subresource } : {}), ...(name ? { name } : {}) };
     }
-    const cfg = resolveClientConfig({ ...values, dataDir: values['data-dir'] });
+    const json = wantsJson(values.output);
+    const cfg = await resolveClientConfig(values);
     const r = await callApi<{ allowed: boolean; reason?: string; explanation?: string; user?: { username: string; groups: string[] } }>(
       cfg,
       'POST',
       `/entryway/v1/clusters/${encodeURIComponent(values.cluster)}/can-i`,
       { principalArn: values.principal, ...(values.session ? { sessionName: values.session } : {}), ...body },
     );
-    if (values.output === 'json') process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    if (json) printJson(r);
     else {
       process.stdout.write(`${r.allowed ? 'yes' : 'no'}\n`);
       if (r.user) process.stdout.write(`  as ${r.user.username}${r.user.groups.length ? ` (groups: ${r.user.groups.join(', ')})` : ''}\n`);
@@ -66,4 +52,4 @@ ${CLIENT_FLAGS_HELP}`,
     }
     return r.allowed ? 0 : 1;
   },
-};
+});

@@ -1,10 +1,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { CliError, callApi, resolveClientConfig } from '../client.js';
-import type { Command } from './types.js';
-import { CLIENT_FLAGS, CLIENT_FLAGS_HELP } from './types.js';
+import { defineCommand } from './types.js';
 
 interface WebhookConfig {
   cluster: string;
@@ -78,12 +76,11 @@ export function authenticationConfig(providers: WebhookConfig['identityProviders
   });
 }
 
-export const kubeconfigWebhooksCommand: Command = {
+export const kubeconfigWebhooksCommand = defineCommand({
   name: 'kubeconfig webhooks',
   summary: 'write the kube-apiserver webhook configs (authn + authz) for a cluster',
-  help: `Usage: entryway kubeconfig webhooks --cluster NAME --out DIR [--install-dir DIR] [--timeout 3s]
-
-Writes, for kube-apiserver:
+  usage: '--cluster NAME --out DIR [--install-dir DIR] [--timeout 3s]',
+  description: `Writes, for kube-apiserver:
   authn-webhook.kubeconfig     --authentication-token-webhook-config-file (TokenReview)
   authz-webhook.kubeconfig     --authorization-webhook-config-file (SubjectAccessReview)
   authorization-config.yaml    structured alternative for --authorization-config (Kubernetes >= 1.30):
@@ -92,20 +89,19 @@ Writes, for kube-apiserver:
                                with one jwt entry each (kube-apiserver verifies those tokens itself;
                                apiserver.config.k8s.io/v1, Kubernetes >= 1.34 — use v1beta1 for 1.30–1.33)
   kube-apiserver-flags.txt     the flags to add
-The kubeconfigs carry Entryway's CA and the webhook bearer token; they are written owner-only.
-
-  --cluster NAME        the cluster
-  --out DIR             where to write the files
-  --install-dir DIR     where the files will live on the control-plane host (default: --out); used
-                        for the absolute paths inside authorization-config.yaml and the flags
-  --timeout D           webhook timeout in the structured config (default 3s, at most 30s)
-${CLIENT_FLAGS_HELP}`,
-  run: async (args) => {
-    const { values } = parseArgs({ args, strict: true, options: { ...CLIENT_FLAGS, cluster: { type: 'string' }, out: { type: 'string' }, 'install-dir': { type: 'string' }, timeout: { type: 'string' } } });
+The kubeconfigs carry Entryway's CA and the webhook bearer token; they are written owner-only.`,
+  client: true,
+  flags: {
+    cluster: { type: 'string', arg: 'NAME', help: 'the cluster' },
+    out: { type: 'string', arg: 'DIR', help: 'where to write the files' },
+    'install-dir': { type: 'string', arg: 'DIR', help: 'where the files will live on the control-plane host (default: --out); used for the absolute paths inside authorization-config.yaml and the flags' },
+    timeout: { type: 'string', arg: 'D', help: 'webhook timeout in the structured config (default 3s, at most 30s)' },
+  },
+  run: async (values) => {
     if (!values.cluster || !values.out) throw new CliError('--cluster and --out are required', 2);
     const timeout = values.timeout ?? '3s';
     if (!/^([1-9]|[12]\d|30)s$/.test(timeout)) throw new CliError('--timeout must be between 1s and 30s', 2);
-    const cfg = resolveClientConfig({ ...values, dataDir: values['data-dir'] });
+    const cfg = await resolveClientConfig(values);
     const w = await callApi<WebhookConfig>(cfg, 'GET', `/entryway/v1/clusters/${encodeURIComponent(values.cluster)}/webhook-config`);
     const out = resolve(values.out);
     const dir = resolve(values['install-dir'] ?? out);
@@ -140,4 +136,4 @@ ${CLIENT_FLAGS_HELP}`,
     process.stdout.write(`wrote webhook configuration for cluster ${w.cluster} to ${out}\n${flags.join('\n')}\n`);
     return 0;
   },
-};
+});

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { CliError, callApi, resolveClientConfig } from '../client.js';
 import { formatMigrationPlan } from '../../mapping/index.js';
 import type { MigrationReport } from '../../migration/service.js';
-import type { Command } from './types.js';
-import { CLIENT_FLAGS, CLIENT_FLAGS_HELP } from './types.js';
+import { defineCommand } from './types.js';
+import { OUTPUT_FLAG, printJson, wantsJson } from './output.js';
 
 function formatEquivalence(r: MigrationReport): string {
   const lines = ['', 'Identity and permissions, now → after the migration:'];
@@ -21,12 +20,11 @@ function formatEquivalence(r: MigrationReport): string {
   return lines.join('\n');
 }
 
-export const migrateAwsAuthCommand: Command = {
+export const migrateAwsAuthCommand = defineCommand({
   name: 'migrate aws-auth',
   summary: "plan (and apply) moving a cluster's aws-auth mappings to access entries",
-  help: `Usage: entryway migrate aws-auth --cluster NAME [-f aws-auth.yaml] [--target-mode API_AND_CONFIG_MAP|API] [--apply] [--allow-changes] [-o json]
-
-Without --apply, prints the plan: one line per aws-auth mapping — the access entry it becomes (type,
+  usage: '--cluster NAME [-f aws-auth.yaml] [--target-mode API_AND_CONFIG_MAP|API] [--apply] [--allow-changes] [-o json]',
+  description: `Without --apply, prints the plan: one line per aws-auth mapping — the access entry it becomes (type,
 username, groups), the access policy it needs (system:masters → AmazonEKSClusterAdminPolicy at cluster
 scope; node roles → EC2_LINUX/EC2_WINDOWS), what already exists, what cannot move and why — and an
 equivalence check: each mapped principal's identity and effective permissions now versus after,
@@ -35,29 +33,17 @@ computed by the same code the webhooks use.
 --apply creates the entries and associations (idempotent: safe to re-run after a failure midway),
 then moves the authentication mode to the target (via API_AND_CONFIG_MAP). It refuses when the plan
 is blocked, when any identity or permission would change (unless --allow-changes), and it never
-moves a cluster to API without an access entry holding AmazonEKSClusterAdminPolicy.
-
-  --cluster NAME          the cluster
-  -f, --file FILE         the aws-auth document to migrate (stored on --apply); default: the cluster's
-  --target-mode MODE      API_AND_CONFIG_MAP (default; aws-auth keeps working) or API
-  --apply                 carry the plan out
-  --allow-changes         accept identity/permission differences the check found
-  -o json                 machine-readable output
-${CLIENT_FLAGS_HELP}`,
-  run: async (args) => {
-    const { values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        ...CLIENT_FLAGS,
-        cluster: { type: 'string' },
-        file: { type: 'string', short: 'f' },
-        'target-mode': { type: 'string' },
-        apply: { type: 'boolean' },
-        'allow-changes': { type: 'boolean' },
-        output: { type: 'string', short: 'o' },
-      },
-    });
+moves a cluster to API without an access entry holding AmazonEKSClusterAdminPolicy.`,
+  client: true,
+  flags: {
+    cluster: { type: 'string', arg: 'NAME', help: 'the cluster' },
+    file: { type: 'string', short: 'f', arg: 'FILE', help: "the aws-auth document to migrate (stored on --apply); default: the cluster's" },
+    'target-mode': { type: 'string', arg: 'MODE', help: 'API_AND_CONFIG_MAP (default; aws-auth keeps working) or API' },
+    apply: { type: 'boolean', help: 'carry the plan out' },
+    'allow-changes': { type: 'boolean', help: 'accept identity/permission differences the check found' },
+    ...OUTPUT_FLAG,
+  },
+  run: async (values) => {
     if (!values.cluster) throw new CliError('--cluster is required', 2);
     const target = values['target-mode'] ?? 'API_AND_CONFIG_MAP';
     if (target !== 'API' && target !== 'API_AND_CONFIG_MAP') throw new CliError('--target-mode must be API_AND_CONFIG_MAP or API', 2);
@@ -69,21 +55,22 @@ ${CLIENT_FLAGS_HELP}`,
         throw new CliError(`cannot read ${values.file}: ${(e as Error).message}`);
       }
     }
-    const cfg = resolveClientConfig({ ...values, dataDir: values['data-dir'] });
+    const json = wantsJson(values.output);
+    const cfg = await resolveClientConfig(values);
     const base = `/entryway/v1/clusters/${encodeURIComponent(values.cluster)}/migration`;
     const body = { targetMode: target, ...(yaml !== undefined ? { yaml } : {}) };
     if (!values.apply) {
       const r = await callApi<MigrationReport>(cfg, 'POST', `${base}/plan`, body);
-      if (values.output === 'json') process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      if (json) printJson(r);
       else process.stdout.write(`${formatMigrationPlan(r.plan)}\n${formatEquivalence(r)}\n`);
       return r.plan.blocked || r.changes ? 1 : 0;
     }
     const r = await callApi<{ steps: string[]; report: MigrationReport }>(cfg, 'POST', `${base}/apply`, { ...body, allowChanges: values['allow-changes'] === true });
-    if (values.output === 'json') process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    if (json) printJson(r);
     else {
       process.stdout.write(r.steps.length ? `applied:\n${r.steps.map((s) => `  - ${s}`).join('\n')}\n` : 'nothing to do: the cluster already matches the plan\n');
       process.stdout.write(`${formatMigrationPlan(r.report.plan)}\n`);
     }
     return 0;
   },
-};
+});

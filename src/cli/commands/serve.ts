@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ServerConfig, TlsConfig } from '../../server/config.js';
 import { DEFAULTS, parseDuration, parseListen, resolveDataDir } from '../../server/config.js';
@@ -37,6 +38,10 @@ webhooks and the kubectl review endpoints, on one HTTPS endpoint.
   --webhook-rate-limit N    requests per second per client on the webhooks (default 0 = off)
   --audit-decisions RATE    also audit this fraction (0–1) of authentication/authorization decisions
   --audit-retention D       delete audit events older than this (default 365d; 0 keeps them forever)
+  --audit-reads             also record successful read-only calls (failed calls and changes always are)
+  --allow-unverifiable-principals  accept access entries for accounts Entryway's IAM does not hold
+                            while --connected-sts is off (their tokens cannot be verified; doctor warns)
+  --metrics-token-file FILE require 'Authorization: Bearer <token>' on /metrics (token in FILE)
   --oidc-ca-file FILE       PEM CA bundle trusted, besides the public CAs, for the discovery and JWKS
                             of OIDC identity providers (issuers with a private CA)
   --oidc-signing-algs ALGS  JWS algorithms accepted on OIDC ID tokens, comma-separated (default RS256;
@@ -72,6 +77,9 @@ export function parseServeArgs(args: string[]): ServerConfig {
       'webhook-rate-limit': { type: 'string' },
       'audit-decisions': { type: 'string' },
       'audit-retention': { type: 'string' },
+      'audit-reads': { type: 'boolean' },
+      'allow-unverifiable-principals': { type: 'boolean' },
+      'metrics-token-file': { type: 'string' },
       'oidc-ca-file': { type: 'string' },
       'oidc-signing-algs': { type: 'string' },
       'log-level': { type: 'string' },
@@ -127,15 +135,29 @@ export function parseServeArgs(args: string[]): ServerConfig {
     managementRateLimit: num(values['management-rate-limit'], DEFAULTS.managementRateLimit, '--management-rate-limit'),
     webhookRateLimit: num(values['webhook-rate-limit'], DEFAULTS.webhookRateLimit, '--webhook-rate-limit'),
     auditDecisions,
+    // 0 keeps events forever; the default keeps a year.
+    auditRetentionMs: values['audit-retention'] !== undefined ? parseDuration(values['audit-retention']) : 365 * 86_400_000,
+    auditReads: values['audit-reads'] ?? false,
+    allowUnverifiablePrincipals: values['allow-unverifiable-principals'] ?? false,
+    ...(values['metrics-token-file'] ? { metricsTokenFile: values['metrics-token-file'] } : {}),
     ...(values['oidc-ca-file'] ? { oidcCaFile: values['oidc-ca-file'] } : {}),
     ...(values['oidc-signing-algs'] ? { oidcSigningAlgs: parseSigningAlgs(values['oidc-signing-algs']) } : {}),
   };
 }
 
+/** Flags serve takes (its help is written by hand above; the test checks every flag is in it). */
+const SERVE_FLAGS = [
+  'listen', 'data-dir', 'store', 'region', 'account-id', 'tls', 'tls-cert', 'tls-key', 'tls-ca', 'tls-san', 'public-url', 'allow-insecure-http',
+  'connected-sts', 'sts-host', 'aws-auth', 'update-duration', 'cluster-create-duration', 'body-limit', 'request-timeout', 'max-connections',
+  'management-rate-limit', 'webhook-rate-limit', 'audit-decisions', 'audit-retention', 'audit-reads', 'allow-unverifiable-principals',
+  'metrics-token-file', 'oidc-ca-file', 'oidc-signing-algs', 'log-level',
+] as const;
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the Entryway server',
   help: serveHelp,
+  flags: Object.fromEntries(SERVE_FLAGS.map((f) => [f, { type: 'string', help: '' }])),
   run: async (args) => {
     let cfg: ServerConfig;
     try {
@@ -147,18 +169,29 @@ export const serveCommand: Command = {
     const log = createLogger(cfg.logLevel);
     const server = await startServer(cfg, { logger: log });
     const dirArg = cfg.dataDir === resolveDataDir(undefined) ? '' : ` --data-dir ${cfg.dataDir}`;
+    const creds = paths(cfg.dataDir).credentials;
+    const hasCreds = existsSync(creds);
+    const demoTaken = server.indexes.clusters.get('demo') !== undefined;
+    const clusters = server.indexes.clusters.size;
     const lines = [
       '',
       `Entryway is running at ${server.url} (data in ${cfg.dataDir}, store ${server.store.description}).`,
       server.bootstrapped
         ? `Bootstrap administrator created in account ${server.bootstrapped.accountId}; credentials: ${server.bootstrapped.credentialsFile} (profile entryway-admin).`
-        : `Primary account ${server.accountId}; administrator credentials: ${paths(cfg.dataDir).credentials} (profile entryway-admin).`,
+        : hasCreds
+          ? `Primary account ${server.accountId}; administrator credentials: ${creds} (profile entryway-admin).`
+          : `Primary account ${server.accountId}. This replica did not create the administrator, so ${creds} does not exist: use the credentials file of the replica that bootstrapped the store, or an administrator's access key.`,
       '',
-      'Next steps, in another shell:',
-      `  eval "$(npx entryway env${dirArg})"`,
-      '  aws eks create-cluster --name demo --role-arn arn:aws:iam::' + server.accountId + ':role/eks \\',
-      '      --resources-vpc-config subnetIds=subnet-1 --access-config authenticationMode=API_AND_CONFIG_MAP',
-      '  aws eks list-clusters',
+      `Next steps, in another shell (in this directory, or pass --data-dir ${cfg.dataDir}):`,
+      `  eval "$(entryway env${dirArg})"`,
+      ...(demoTaken || clusters > 0
+        ? [`  aws eks list-clusters          # ${clusters} cluster(s) already here`]
+        : [
+            '  aws eks create-cluster --name demo --role-arn arn:aws:iam::' + server.accountId + ':role/eks \\',
+            '      --resources-vpc-config subnetIds=subnet-1 --access-config authenticationMode=API_AND_CONFIG_MAP',
+            '  aws eks list-clusters',
+          ]),
+      '  (entryway not on your PATH? run `npm link` in the checkout, or use `npx entryway` inside it)',
       '',
     ];
     process.stderr.write(lines.join('\n') + '\n');
