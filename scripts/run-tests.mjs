@@ -4,7 +4,8 @@
 //
 //   node scripts/run-tests.mjs                 everything: all tests on SQLite, the end-to-end tests
 //                                              again on PostgreSQL, then the replica tests (serially:
-//                                              they restart the shared PostgreSQL server)
+//                                              one restarts the shared PostgreSQL server, only under
+//                                              CI=true or ENTRYWAY_TEST_RESTART_POSTGRES=1)
 //   node scripts/run-tests.mjs src/policy ...  only files whose path contains one of the filters
 //                                              (store: ENTRYWAY_TEST_STORE, default sqlite)
 import { readdirSync } from 'node:fs';

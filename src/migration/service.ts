@@ -110,7 +110,15 @@ export function buildReport(s: Snapshot, target: MigrationTarget, now: number): 
       const key = `${kind}:${m.arn.toLowerCase()}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const identity = identityOf(m.arn, kind, s.resolved.get(key));
+      const resolved = s.resolved.get(key);
+      // One truth with the plan: a principal that does not exist matches nobody today and after,
+      // so it loses nothing (the plan says the row is not needed).
+      if (resolved === null) {
+        const nobody = { source: `nobody: no ${kind} ${m.arn} exists`, permissions: [] };
+        equivalence.push({ principal: m.arn, before: nobody, after: nobody, identityChanged: false, permissionsChanged: false, lost: [], gained: [] });
+        continue;
+      }
+      const identity = identityOf(m.arn, kind, resolved);
       equivalence.push(compareIdentity(identity, { view: beforeView, associations: s.associations }, { view: after.view, associations: after.associations }));
     }
   }

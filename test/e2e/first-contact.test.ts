@@ -98,6 +98,16 @@ describe('first contact', () => {
     assert.match(r.stderr, /DeleteConflict.*last cluster-admin access path of cluster solo/s, r.stderr);
   });
 
+  it('npm install -g of the checkout puts entryway on PATH, and it works from any directory', async () => {
+    assert.ok(existsSync(built), 'the build exists (npm test builds before the tests)');
+    const prefix = mkdtempSync(join(work, 'prefix-'));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    await run('npm', ['install', '-g', '--prefix', prefix, root, '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: tmpdir() });
+    const bin = join(prefix, 'bin', 'entryway');
+    const { stdout } = await run(bin, ['nodes', 'list', '--data-dir', s.dataDir, '-o', 'json'], { cwd: tmpdir(), env: { ...process.env, AWS_CONFIG_FILE: '/dev/null', AWS_PROFILE: '', AWS_ACCESS_KEY_ID: '' } });
+    assert.deepEqual(JSON.parse(stdout), []);
+  });
+
   it('cluster settings --api-server-url sets the cluster endpoint; --endpoint is no longer a flag', async () => {
     await createCluster(eks, 'real', 'API_AND_CONFIG_MAP');
     const ca = join(work, 'ca.crt');
