@@ -259,6 +259,21 @@ describe('first contact', () => {
     assert.match(r.text, /entryway_cluster_aws_auth_rejected\{cluster="legacy"\} 0/);
   });
 
+  it('--metrics-token-file: /metrics needs the bearer token', async () => {
+    const tokenFile = join(work, 'metrics-token');
+    writeFileSync(tokenFile, 'a-long-enough-metrics-token\n');
+    const m = await startTestServer({ config: { metricsTokenFile: tokenFile } });
+    try {
+      assert.equal((await m.get('/metrics')).status, 401);
+      assert.equal((await m.get('/metrics', { authorization: 'Bearer wrong-token-of-some-length' })).status, 401);
+      const ok = await m.get('/metrics', { authorization: 'Bearer a-long-enough-metrics-token' });
+      assert.equal(ok.status, 200);
+      assert.match(ok.text, /entryway_store_up 1/);
+    } finally {
+      await m.close();
+    }
+  });
+
   it('kubectl-style requests beyond the review APIs say where the real API server is', async () => {
     const r = await s.get('/k8s/p/api/v1/namespaces/default/pods');
     assert.equal(r.status, 404);
