@@ -226,6 +226,16 @@ describe('first contact', () => {
     assert.ok(codes.includes(`aws_auth_map_accounts account ${s.accountId}`), codes.join('\n'));
     assert.ok(codes.includes(`aws_auth_missing_principal arn:aws:iam::${s.accountId}:role/ghost`), codes.join('\n'));
     assert.ok(codes.includes(`template_never_renders arn:aws:iam::${s.accountId}:user/entryway-admin`), codes.join('\n'));
+
+    // The migration plan and its equivalence check tell one truth about the missing role.
+    const ghost = `arn:aws:iam::${s.accountId}:role/ghost`;
+    const plan = await cli(['migrate', 'aws-auth', '--cluster', 'legacy', '--target-mode', 'API', '-o', 'json', '--data-dir', s.dataDir], { env: adminEnv() });
+    const report = JSON.parse(plan.stdout) as { plan: { items: { mapping: { arn: string }; status: string; problems: { code: string }[] }[] }; equivalence: { principal: string; lost: string[]; permissionsChanged: boolean; identityChanged: boolean }[] };
+    const item = report.plan.items.find((i) => i.mapping.arn === ghost)!;
+    assert.equal(item.status, 'not_needed');
+    assert.ok(item.problems.some((p) => p.code === 'principal_not_found'));
+    const row = report.equivalence.find((r) => r.principal === ghost)!;
+    assert.deepEqual([row.lost, row.permissionsChanged, row.identityChanged], [[], false, false], 'a principal that does not exist loses nothing, even moving to API');
   });
 
   it('audit: by target, with or without the eks: prefix, newest first, no reads by default, failed calls with their target', async () => {
