@@ -3,6 +3,7 @@
  * transaction: the input of the pure admin-path rule (rules/admin.ts) and of entry creation.
  */
 import type { PrincipalStatus } from '../rules/admin.js';
+import { checkPrincipalArn } from '../rules/principal.js';
 import type { Tx } from '../store/repo.js';
 import type { PrincipalArnInfo } from './rules.js';
 
@@ -27,13 +28,12 @@ export async function resolvePrincipal(tx: Tx, p: Pick<PrincipalArnInfo, 'accoun
   return r && r.path === p.path ? { held: true, exists: true, principalId: r.roleId, arn: r.arn } : { held: true, exists: false };
 }
 
-const IAM_ARN = /^arn:[^:]+:iam::(\d{12}):(user|role)(\/(?:.*\/)?)([^/]+)$/;
-
 /** The admin-path rule's view of an entry's principal; `verifiable`: tokens of unheld accounts can be checked. */
 export async function principalStatus(tx: Tx, principalArn: string, verifiable: boolean): Promise<PrincipalStatus> {
-  const m = IAM_ARN.exec(principalArn);
-  if (!m) return { held: false, verifiable };
-  const r = await resolvePrincipal(tx, { accountId: m[1]!, kind: m[2] as 'user' | 'role', path: m[3]!, name: m[4]! });
+  // Entries hold only ARNs that passed the principal rule when they were made.
+  const parsed = checkPrincipalArn(principalArn, 'STANDARD', '');
+  if (!parsed.ok) return { held: false, verifiable };
+  const r = await resolvePrincipal(tx, parsed.principal);
   if (!r.held) return { held: false, verifiable };
   return { held: true, principalId: r.exists ? r.principalId : undefined };
 }
