@@ -1,10 +1,11 @@
 /**
  * Authorization of a verified caller against its identity policies, for every service Entryway
  * serves (EKS, IAM, STS). Policies come from Entryway's own IAM: for an IAM user its attached
- * managed policies and inline policies; for an assumed-role session those of the role.
+ * managed policies and inline policies and those of its groups; for an assumed-role session those
+ * of the role.
  */
 import { AwsError } from '../aws/errors.js';
-import type { Caller } from '../model/types.js';
+import type { Caller, IamPrincipalType } from '../model/types.js';
 import type { Tx } from '../store/repo.js';
 import { getManagedPolicyRecord } from './lookup.js';
 import type { ContextValue, Decision, PolicyDocument } from './policy/index.js';
@@ -43,22 +44,33 @@ function parseStored(text: string): PolicyDocument | null {
   return doc;
 }
 
-/** The caller's identity policies, parsed. */
-export async function identityPolicies(tx: Tx, caller: Caller): Promise<PolicyDocument[]> {
-  const type = caller.kind === 'user' ? 'user' : 'role';
-  const name = caller.kind === 'user' ? caller.userName : caller.roleName;
-  if (name === undefined) return [];
+/** Policies attached to one user, role or group, parsed (managed first, then inline). */
+async function policiesOf(tx: Tx, accountId: string, type: IamPrincipalType, name: string): Promise<PolicyDocument[]> {
   const docs: PolicyDocument[] = [];
-  for (const arn of await tx.listAttachedPolicies(caller.accountId, type, name)) {
+  for (const arn of await tx.listAttachedPolicies(accountId, type, name)) {
     const rec = await getManagedPolicyRecord(tx, arn);
     const doc = rec && parseStored(rec.document);
     if (doc) docs.push(doc);
   }
-  for (const inline of await tx.listInlinePolicies(caller.accountId, type, name)) {
+  for (const inline of await tx.listInlinePolicies(accountId, type, name)) {
     const doc = parseStored(inline.document);
     if (doc) docs.push(doc);
   }
   return docs;
+}
+
+/**
+ * The caller's identity policies, parsed: a user's own and those of every group it belongs to
+ * (IAM evaluates them as one set); an assumed-role session's are its role's.
+ */
+export async function identityPolicies(tx: Tx, caller: Caller): Promise<PolicyDocument[]> {
+  if (caller.kind === 'user') {
+    if (caller.userName === undefined) return [];
+    const docs = await policiesOf(tx, caller.accountId, 'user', caller.userName);
+    for (const g of await tx.listGroupsForUser(caller.accountId, caller.userName)) docs.push(...(await policiesOf(tx, caller.accountId, 'group', g.groupName)));
+    return docs;
+  }
+  return caller.roleName === undefined ? [] : policiesOf(tx, caller.accountId, 'role', caller.roleName);
 }
 
 /** Global condition keys IAM sets for every request of this caller. */

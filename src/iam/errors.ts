@@ -20,6 +20,9 @@ export const iamMessages = {
   // observed
   userNotFound: (name: string) => `The user with name ${name} cannot be found.`,
   roleNotFound: (name: string) => `The role with name ${name} cannot be found.`,
+  groupNotFound: (name: string) => `The group with name ${name} cannot be found.`,
+  groupExists: (name: string) => `Group with name ${name} already exists.`,
+  deleteGroupMembers: 'Cannot delete entity, must remove users from group first.',
   userExists: (name: string) => `User with name ${name} already exists.`,
   roleExists: (name: string) => `Role with name ${name} already exists.`,
   policyExists: (name: string) => `A policy called ${name} already exists. Duplicate names are not allowed.`,
@@ -33,6 +36,10 @@ export const iamMessages = {
   deletePolicyAttached: 'Cannot delete a policy attached to entities.',
   userPolicyNotFound: (policy: string) => `The user policy with name ${policy} cannot be found.`,
   rolePolicyNotFound: (policy: string) => `The role policy with name ${policy} cannot be found.`,
+  groupPolicyNotFound: (policy: string) => `The group policy with name ${policy} cannot be found.`,
+  // not observed: AWS's wording for these two is not in any capture we have
+  deleteUserGroups: 'Cannot delete entity, must remove user from all groups first.',
+  notGroupMember: (user: string, group: string) => `The user with name ${user} is not a member of group ${group}.`,
   policyVersionNotFound: (arn: string, version: string) => `Policy ${arn} version ${version} does not exist or is not attachable.`,
   nonUserCredentials: 'Must specify userName when calling with non-User credentials',
   durationExceedsRole: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',

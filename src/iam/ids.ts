@@ -36,10 +36,11 @@ function randomDigits(len: number, random: RandomSource): string {
   return out;
 }
 
-export const UNIQUE_ID_PREFIX = { user: 'AIDA', role: 'AROA', policy: 'ANPA' } as const;
+export const UNIQUE_ID_PREFIX = { user: 'AIDA', role: 'AROA', policy: 'ANPA', group: 'AGPA' } as const;
 
 export const newUserId = (random: RandomSource = cryptoRandom): string => UNIQUE_ID_PREFIX.user + randomBase32(17, random);
 export const newRoleId = (random: RandomSource = cryptoRandom): string => UNIQUE_ID_PREFIX.role + randomBase32(17, random);
+export const newGroupId = (random: RandomSource = cryptoRandom): string => UNIQUE_ID_PREFIX.group + randomBase32(17, random);
 export const newPolicyId = (random: RandomSource = cryptoRandom): string => UNIQUE_ID_PREFIX.policy + randomBase32(17, random);
 
 /** Long-term IAM user key. */
@@ -66,6 +67,7 @@ export const ID_PATTERNS = {
   userId: /^AIDA[A-Z2-7]{17}$/,
   roleId: /^AROA[A-Z2-7]{17}$/,
   policyId: /^ANPA[A-Z2-7]{17}$/,
+  groupId: /^AGPA[A-Z2-7]{17}$/,
   accessKeyId: /^AKIA[A-Z2-7]{16}$/,
   temporaryAccessKeyId: /^ASIA[A-Z2-7]{16}$/,
   secretAccessKey: /^[A-Za-z0-9+/]{40}$/,

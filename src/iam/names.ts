@@ -8,6 +8,8 @@ export const userArn = (accountId: string, path: string, name: string, partition
   `arn:${partition}:iam::${accountId}:user${path}${name}`;
 export const roleArn = (accountId: string, path: string, name: string, partition = DEFAULT_PARTITION): string =>
   `arn:${partition}:iam::${accountId}:role${path}${name}`;
+export const groupArn = (accountId: string, path: string, name: string, partition = DEFAULT_PARTITION): string =>
+  `arn:${partition}:iam::${accountId}:group${path}${name}`;
 export const policyArn = (accountId: string, path: string, name: string, partition = DEFAULT_PARTITION): string =>
   `arn:${partition}:iam::${accountId}:policy${path}${name}`;
 export const assumedRoleArn = (accountId: string, roleName: string, sessionName: string, partition = DEFAULT_PARTITION): string =>
@@ -19,6 +21,7 @@ export const partitionOf = (arn: string): string => arn.split(':')[1] || DEFAULT
 export const RULES = {
   userName: { required: true, min: 1, max: 64, ...PATTERNS.name, iamName: true },
   roleName: { required: true, min: 1, max: 64, ...PATTERNS.name, iamName: true },
+  groupName: { required: true, min: 1, max: 128, ...PATTERNS.name, iamName: true },
   policyName: { required: true, min: 1, max: 128, ...PATTERNS.name, iamName: true },
   path: { min: 1, max: 512, ...PATTERNS.path },
   pathPrefix: { min: 1, max: 512, ...PATTERNS.pathPrefix },
@@ -36,6 +39,8 @@ export const RULES = {
 export const MAX_SESSION_DURATION = { min: 3600, max: 43200 } as const;
 export const ASSUME_ROLE_DURATION = { min: 900, max: 43200, default: 3600, chainedMax: 3600 } as const;
 export const MAX_ACCESS_KEYS_PER_USER = 2;
+/** IAM's default quota of groups a user can be a member of. */
+export const MAX_GROUPS_PER_USER = 10;
 
 /** Splits an IAM ARN resource like `user/a/b/alice` into path `/a/b/` and name `alice`. */
 export function splitPathName(resourceAfterType: string): { path: string; name: string } {

@@ -4,6 +4,7 @@
  */
 import type { IamContext } from './context.js';
 import type { Input } from './input.js';
+import * as groups from './groups.js';
 import * as policies from './policies.js';
 import * as roles from './roles.js';
 import type { Shape } from './shapes.js';
@@ -67,6 +68,21 @@ const iam: Record<string, [Handler, boolean]> = {
   GetRolePolicy: [policies.getRolePolicy, true],
   DeleteRolePolicy: [policies.deleteRolePolicy, false],
   ListRolePolicies: [policies.listRolePolicies, true],
+  CreateGroup: [groups.createGroup, false],
+  GetGroup: [groups.getGroup, true],
+  ListGroups: [groups.listGroups, true],
+  UpdateGroup: [groups.updateGroup, false],
+  DeleteGroup: [groups.deleteGroup, false],
+  AddUserToGroup: [groups.addUserToGroup, false],
+  RemoveUserFromGroup: [groups.removeUserFromGroup, false],
+  ListGroupsForUser: [groups.listGroupsForUser, true],
+  AttachGroupPolicy: [policies.attachGroupPolicy, false],
+  DetachGroupPolicy: [policies.detachGroupPolicy, false],
+  ListAttachedGroupPolicies: [policies.listAttachedGroupPolicies, true],
+  PutGroupPolicy: [policies.putGroupPolicy, false],
+  GetGroupPolicy: [policies.getGroupPolicy, true],
+  DeleteGroupPolicy: [policies.deleteGroupPolicy, false],
+  ListGroupPolicies: [policies.listGroupPolicies, true],
 };
 
 const OPERATIONS: ReadonlyMap<string, Operation> = new Map([

@@ -1,6 +1,6 @@
 /**
  * Managed policies (AWS managed from data, customer managed in the store, one version `v1`),
- * attachments to users and roles, and inline policies.
+ * attachments to users, roles and groups, and inline policies.
  */
 import type { IamPrincipalType, InlinePolicyRecord } from '../model/types.js';
 import type { IamContext } from './context.js';
@@ -11,6 +11,7 @@ import type { Input } from './input.js';
 import { getManagedPolicyRecord } from './lookup.js';
 import { RULES, policyArn } from './names.js';
 import { PolicyParseError, isAwsManagedArn, listAwsManagedPolicies, parsePolicy } from './policy/index.js';
+import { targetGroup } from './groups.js';
 import { targetRole } from './roles.js';
 import type { PolicyRecordWithTags, Shape } from './shapes.js';
 import { encodePolicy, paginate, policyShape } from './shapes.js';
@@ -18,7 +19,10 @@ import { targetUser } from './users.js';
 
 /** Default IAM quotas. */
 export const MAX_MANAGED_POLICIES_PER_PRINCIPAL = 10;
-const INLINE_SIZE_LIMIT: Record<IamPrincipalType, number> = { user: 2048, role: 10240 };
+const INLINE_SIZE_LIMIT: Record<IamPrincipalType, number> = { user: 2048, role: 10240, group: 5120 };
+
+/** 'User' | 'Role' | 'Group', as IAM's action and member names spell them. */
+const label = (type: IamPrincipalType) => ({ user: 'User', role: 'Role', group: 'Group' } as const)[type];
 
 export function parseIdentityPolicy(text: string): void {
   try {
@@ -140,12 +144,17 @@ export async function listPolicyVersions(ctx: IamContext, input: Input): Promise
 
 // ------------------------------------------------------------------ attachments
 
-/** The user or role an attachment/inline call targets; `policyArn` feeds the `iam:PolicyARN` condition key. */
+/** The user, role or group an attachment/inline call targets; `policyArn` feeds the `iam:PolicyARN` condition key. */
 const principalOf = async (ctx: IamContext, input: Input, type: IamPrincipalType, action: string, policyArn?: string) => {
   const context = policyArn === undefined ? undefined : { 'iam:PolicyARN': policyArn };
-  return type === 'user'
-    ? (await targetUser(ctx, input, action, context ? { context } : {})).userName
-    : (await targetRole(ctx, input, action, context)).roleName;
+  switch (type) {
+    case 'user':
+      return (await targetUser(ctx, input, action, context ? { context } : {})).userName;
+    case 'role':
+      return (await targetRole(ctx, input, action, context)).roleName;
+    case 'group':
+      return (await targetGroup(ctx, input, action, context)).groupName;
+  }
 };
 
 function attachOp(type: IamPrincipalType, action: string) {
@@ -157,7 +166,7 @@ function attachOp(type: IamPrincipalType, action: string) {
     const attached = await ctx.tx.listAttachedPolicies(ctx.caller.accountId, type, name);
     if (attached.includes(arn)) return undefined;
     if (attached.length >= MAX_MANAGED_POLICIES_PER_PRINCIPAL) {
-      throw iamError.limitExceeded(`Cannot exceed quota for PoliciesPer${type === 'user' ? 'User' : 'Role'}: ${MAX_MANAGED_POLICIES_PER_PRINCIPAL}`);
+      throw iamError.limitExceeded(`Cannot exceed quota for PoliciesPer${label(type)}: ${MAX_MANAGED_POLICIES_PER_PRINCIPAL}`);
     }
     await ctx.tx.attachPolicy({ accountId: ctx.caller.accountId, principalType: type, principalName: name, policyArn: arn });
     ctx.audit.after = { policyArn: arn };
@@ -196,10 +205,12 @@ export const detachUserPolicy = detachOp('user', 'iam:DetachUserPolicy');
 export const detachRolePolicy = detachOp('role', 'iam:DetachRolePolicy');
 export const listAttachedUserPolicies = listAttachedOp('user', 'iam:ListAttachedUserPolicies');
 export const listAttachedRolePolicies = listAttachedOp('role', 'iam:ListAttachedRolePolicies');
+export const attachGroupPolicy = attachOp('group', 'iam:AttachGroupPolicy');
+export const detachGroupPolicy = detachOp('group', 'iam:DetachGroupPolicy');
+export const listAttachedGroupPolicies = listAttachedOp('group', 'iam:ListAttachedGroupPolicies');
 
 // ------------------------------------------------------------------ inline policies
 
-const label = (type: IamPrincipalType) => (type === 'user' ? 'User' : 'Role');
 /** IAM counts policy size without whitespace. */
 const policySize = (doc: string) => doc.replace(/\s/g, '').length;
 
@@ -223,7 +234,10 @@ function putInlineOp(type: IamPrincipalType) {
 
 async function findInline(ctx: IamContext, type: IamPrincipalType, name: string, policyName: string): Promise<InlinePolicyRecord> {
   const found = (await ctx.tx.listInlinePolicies(ctx.caller.accountId, type, name)).find((p) => p.policyName === policyName);
-  if (!found) throw iamError.noSuchEntity(type === 'user' ? iamMessages.userPolicyNotFound(policyName) : iamMessages.rolePolicyNotFound(policyName));
+  if (!found) {
+    const message = { user: iamMessages.userPolicyNotFound, role: iamMessages.rolePolicyNotFound, group: iamMessages.groupPolicyNotFound }[type];
+    throw iamError.noSuchEntity(message(policyName));
+  }
   return found;
 }
 
@@ -264,3 +278,7 @@ export const deleteUserPolicy = deleteInlineOp('user');
 export const deleteRolePolicy = deleteInlineOp('role');
 export const listUserPolicies = listInlineOp('user');
 export const listRolePolicies = listInlineOp('role');
+export const putGroupPolicy = putInlineOp('group');
+export const getGroupPolicy = getInlineOp('group');
+export const deleteGroupPolicy = deleteInlineOp('group');
+export const listGroupPolicies = listInlineOp('group');

@@ -82,6 +82,7 @@ export async function deleteUser(ctx: IamContext, input: Input): Promise<undefin
   if ((await ctx.tx.listAccessKeys(accountId, userName)).length > 0) throw iamError.deleteConflict(iamMessages.deleteUserKeys);
   if ((await ctx.tx.listInlinePolicies(accountId, 'user', userName)).length > 0) throw iamError.deleteConflict(iamMessages.deleteInlinePolicies);
   if ((await ctx.tx.listAttachedPolicies(accountId, 'user', userName)).length > 0) throw iamError.deleteConflict(iamMessages.deleteDetachPolicies);
+  if ((await ctx.tx.listGroupsForUser(accountId, userName)).length > 0) throw iamError.deleteConflict(iamMessages.deleteUserGroups);
   await assertNotLastAdminPath(ctx, user.arn);
   await ctx.tx.deleteUser(accountId, userName);
   ctx.audit.before = user;

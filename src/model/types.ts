@@ -217,7 +217,18 @@ export interface SessionRecord {
   sourceArn: string;
 }
 
-export type IamPrincipalType = 'user' | 'role';
+/** Who a managed or inline policy is attached to. */
+export type IamPrincipalType = 'user' | 'role' | 'group';
+
+/** An IAM group: its policies apply to every member user (groups are not principals themselves). */
+export interface IamGroupRecord {
+  accountId: string;
+  groupName: string;
+  path: string;
+  groupId: string;
+  arn: string;
+  createdAt: number;
+}
 
 export interface ManagedPolicyRecord {
   arn: string;

@@ -140,6 +140,32 @@ export const storeContract: ContractCase[] = [
     },
   },
   {
+    name: 'IAM groups: members and policies follow a rename; membership lookups join both ways',
+    run: async (store) => {
+      const A = '111122223333';
+      await store.transaction(async (tx) => {
+        await tx.insertAccount({ accountId: A, createdAt: 1 });
+        await tx.insertUser({ accountId: A, userName: 'Alice', path: '/', userId: 'AIDAALICE', arn: `arn:aws:iam::${A}:user/Alice`, createdAt: 1, tags: {} });
+        await tx.insertGroup({ accountId: A, groupName: 'Old', path: '/', groupId: 'AGPAOLD', arn: `arn:aws:iam::${A}:group/Old`, createdAt: 1 });
+        assert.equal(await tx.addGroupMember(A, 'old', 'alice'), true);
+        assert.equal(await tx.addGroupMember(A, 'OLD', 'ALICE'), false);
+        await tx.attachPolicy({ accountId: A, principalType: 'group', principalName: 'Old', policyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' });
+        await tx.putInlinePolicy({ accountId: A, principalType: 'group', principalName: 'Old', policyName: 'p', document: '{}' });
+      });
+      await store.transaction((tx) => tx.updateGroup('Old', { accountId: A, groupName: 'New', path: '/t/', groupId: 'AGPAOLD', arn: `arn:aws:iam::${A}:group/t/New`, createdAt: 1 }));
+      await store.read(async (tx) => {
+        assert.equal(await tx.getGroup(A, 'old'), undefined);
+        assert.equal((await tx.getGroup(A, 'new'))?.path, '/t/');
+        assert.deepEqual((await tx.listGroupsForUser(A, 'alice')).map((g) => g.groupName), ['New']);
+        assert.deepEqual((await tx.listGroupMembers(A, 'NEW')).map((u) => u.userName), ['Alice']);
+        assert.deepEqual(await tx.listAttachedPolicies(A, 'group', 'New'), ['arn:aws:iam::aws:policy/ReadOnlyAccess']);
+        assert.deepEqual((await tx.listInlinePolicies(A, 'group', 'New')).map((p) => p.policyName), ['p']);
+      });
+      assert.equal(await store.transaction((tx) => tx.removeGroupMember(A, 'New', 'Alice')), true);
+      assert.equal(await store.transaction((tx) => tx.removeGroupMember(A, 'New', 'Alice')), false);
+    },
+  },
+  {
     name: 'audit events are queryable by cluster and time',
     run: async (store) => {
       await store.transaction(async (tx) => {

@@ -12,6 +12,7 @@ import type {
   AwsAuthRecord,
   ClusterRecord,
   Ec2InstanceRecord,
+  IamGroupRecord,
   IamPrincipalType,
   IamRoleRecord,
   IamUserRecord,
@@ -174,6 +175,89 @@ export class Tx {
   async listRoles(accountId: string, pathPrefix = '/'): Promise<IamRoleRecord[]> {
     const rows = ps<IamRoleRecord>(await this.sql.all('SELECT data FROM iam_roles WHERE account_id = ? ORDER BY name_lower', [accountId]));
     return rows.filter((r) => r.path.startsWith(pathPrefix));
+  }
+
+  // ------------------------------------------------------------ IAM groups
+  async getGroup(accountId: string, groupName: string): Promise<IamGroupRecord | undefined> {
+    return p(await this.sql.get('SELECT data FROM iam_groups WHERE account_id = ? AND name_lower = ?', [accountId, groupName.toLowerCase()]));
+  }
+  async getGroupById(groupId: string): Promise<IamGroupRecord | undefined> {
+    return p(await this.sql.get('SELECT data FROM iam_groups WHERE group_id = ?', [groupId]));
+  }
+  async insertGroup(g: IamGroupRecord): Promise<void> {
+    await this.sql.run('INSERT INTO iam_groups (account_id, name_lower, group_id, data) VALUES (?, ?, ?, ?)', [
+      g.accountId,
+      g.groupName.toLowerCase(),
+      g.groupId,
+      j(g),
+    ]);
+    await this.touchAccount(g.accountId);
+  }
+  /**
+   * Replaces a group's record; a new name moves its memberships, attachments and inline policies
+   * with it (IAM's UpdateGroup keeps them).
+   */
+  async updateGroup(oldName: string, g: IamGroupRecord): Promise<void> {
+    const from = oldName.toLowerCase();
+    const to = g.groupName.toLowerCase();
+    await this.sql.run('UPDATE iam_groups SET name_lower = ?, data = ? WHERE account_id = ? AND name_lower = ?', [to, j(g), g.accountId, from]);
+    if (from !== to) {
+      await this.sql.run('UPDATE iam_group_members SET group_lower = ? WHERE account_id = ? AND group_lower = ?', [to, g.accountId, from]);
+      for (const table of ['iam_policy_attachments', 'iam_inline_policies']) {
+        await this.sql.run(`UPDATE ${table} SET principal_lower = ? WHERE account_id = ? AND principal_type = 'group' AND principal_lower = ?`, [
+          to,
+          g.accountId,
+          from,
+        ]);
+      }
+    }
+    await this.touchAccount(g.accountId);
+  }
+  async deleteGroup(accountId: string, groupName: string): Promise<void> {
+    await this.sql.run('DELETE FROM iam_groups WHERE account_id = ? AND name_lower = ?', [accountId, groupName.toLowerCase()]);
+    await this.touchAccount(accountId);
+  }
+  async listGroups(accountId: string, pathPrefix = '/'): Promise<IamGroupRecord[]> {
+    const rows = ps<IamGroupRecord>(await this.sql.all('SELECT data FROM iam_groups WHERE account_id = ? ORDER BY name_lower', [accountId]));
+    return rows.filter((g) => g.path.startsWith(pathPrefix));
+  }
+  /** Adds a member; false when the user already was one. */
+  async addGroupMember(accountId: string, groupName: string, userName: string): Promise<boolean> {
+    const n = await this.sql.run('INSERT INTO iam_group_members (account_id, group_lower, user_lower) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [
+      accountId,
+      groupName.toLowerCase(),
+      userName.toLowerCase(),
+    ]);
+    await this.touchAccount(accountId);
+    return n > 0;
+  }
+  /** Removes a member; false when the user was not one. */
+  async removeGroupMember(accountId: string, groupName: string, userName: string): Promise<boolean> {
+    const n = await this.sql.run('DELETE FROM iam_group_members WHERE account_id = ? AND group_lower = ? AND user_lower = ?', [
+      accountId,
+      groupName.toLowerCase(),
+      userName.toLowerCase(),
+    ]);
+    await this.touchAccount(accountId);
+    return n > 0;
+  }
+  /** The groups a user belongs to, by name. */
+  async listGroupsForUser(accountId: string, userName: string): Promise<IamGroupRecord[]> {
+    return ps<IamGroupRecord>(
+      await this.sql.all(
+        'SELECT g.data FROM iam_group_members m JOIN iam_groups g ON g.account_id = m.account_id AND g.name_lower = m.group_lower WHERE m.account_id = ? AND m.user_lower = ? ORDER BY g.name_lower',
+        [accountId, userName.toLowerCase()],
+      ),
+    );
+  }
+  /** A group's member users, by name. */
+  async listGroupMembers(accountId: string, groupName: string): Promise<IamUserRecord[]> {
+    return ps<IamUserRecord>(
+      await this.sql.all(
+        'SELECT u.data FROM iam_group_members m JOIN iam_users u ON u.account_id = m.account_id AND u.name_lower = m.user_lower WHERE m.account_id = ? AND m.group_lower = ? ORDER BY u.name_lower',
+        [accountId, groupName.toLowerCase()],
+      ),
+    );
   }
 
   // ------------------------------------------------------------ access keys
