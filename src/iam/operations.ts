@@ -48,6 +48,7 @@ const iam: Record<string, [Handler, boolean]> = {
   TagRole: [roles.tagRole, false],
   UntagRole: [roles.untagRole, false],
   ListRoleTags: [roles.listRoleTags, true],
+  ListInstanceProfilesForRole: [roles.listInstanceProfilesForRole, true],
   CreatePolicy: [policies.createPolicy, false],
   GetPolicy: [policies.getPolicy, true],
   DeletePolicy: [policies.deletePolicy, false],

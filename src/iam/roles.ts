@@ -176,3 +176,13 @@ export async function listRoleTags(ctx: IamContext, input: Input): Promise<Shape
   const { page, ...more } = paginate(input, tagList(role.tags), (t) => String(t.Key));
   return { Tags: page, ...more };
 }
+
+/**
+ * Entryway has no EC2 instance profiles, so a role is never in one: the list is always empty
+ * (Terraform calls this before deleting a role, to detach the role from its profiles).
+ */
+export async function listInstanceProfilesForRole(ctx: IamContext, input: Input): Promise<Shape> {
+  await targetRole(ctx, input, 'iam:ListInstanceProfilesForRole');
+  const { page, ...more } = paginate(input, [] as string[], (n) => n);
+  return { InstanceProfiles: page, ...more };
+}
