@@ -103,7 +103,6 @@ async function membership(ctx: IamContext, input: Input, action: string) {
   const group = await targetGroup(ctx, input, action);
   const user = await ctx.tx.getUser(group.accountId, userName);
   if (!user) throw iamError.noSuchEntity(iamMessages.userNotFound(userName));
-  ctx.audit.after = { group: group.arn, user: user.arn };
   return { group, user };
 }
 
@@ -113,6 +112,7 @@ export async function addUserToGroup(ctx: IamContext, input: Input): Promise<und
   if (current.some((g) => g.groupId === group.groupId)) return undefined; // IAM: adding a member again succeeds
   if (current.length >= MAX_GROUPS_PER_USER) throw iamError.limitExceeded(`Cannot exceed quota for GroupsPerUser: ${MAX_GROUPS_PER_USER}`);
   await ctx.tx.addGroupMember(group.accountId, group.groupName, user.userName);
+  ctx.audit.after = { group: group.arn, user: user.arn };
   return undefined;
 }
 
@@ -121,6 +121,7 @@ export async function removeUserFromGroup(ctx: IamContext, input: Input): Promis
   if (!(await ctx.tx.removeGroupMember(group.accountId, group.groupName, user.userName))) {
     throw iamError.noSuchEntity(iamMessages.notGroupMember(user.userName, group.groupName));
   }
+  ctx.audit.before = { group: group.arn, user: user.arn };
   return undefined;
 }
 

@@ -132,6 +132,14 @@ test('kubectl auth whoami / can-i / can-i --list against Entryway, with aws eks 
       assert.match(r.stderr, /You must be logged in to the server \(Unauthorized\)/, r.stderr);
     });
 
+    await t.test('kubectl’s authentications are counted under kind="kubectl", successes and failures apart', async () => {
+      const m = await s.get('/metrics');
+      assert.equal(m.status, 200);
+      const rows = m.text.split('\n').filter((l) => l.startsWith('entryway_token_reviews_total{') && l.includes('kind="kubectl"'));
+      const results = new Set(rows.filter((l) => Number(l.split(' ').pop()) > 0).map((l) => /result="([^"]+)"/.exec(l)?.[1]));
+      assert.ok(results.size >= 2, `a success and a failure counted for kubectl:\n${rows.join('\n')}`);
+    });
+
     await t.test('the CONFIG_MAP cluster creator is system:masters and may do anything', async () => {
       const adminEnv = s.awsEnv();
       const adminConfig = join(dir, 'admin.kubeconfig');
