@@ -20,9 +20,6 @@ export const iamMessages = {
   // observed
   userNotFound: (name: string) => `The user with name ${name} cannot be found.`,
   roleNotFound: (name: string) => `The role with name ${name} cannot be found.`,
-  groupNotFound: (name: string) => `The group with name ${name} cannot be found.`,
-  groupExists: (name: string) => `Group with name ${name} already exists.`,
-  deleteGroupMembers: 'Cannot delete entity, must remove users from group first.',
   userExists: (name: string) => `User with name ${name} already exists.`,
   roleExists: (name: string) => `Role with name ${name} already exists.`,
   policyExists: (name: string) => `A policy called ${name} already exists. Duplicate names are not allowed.`,
@@ -36,14 +33,18 @@ export const iamMessages = {
   deletePolicyAttached: 'Cannot delete a policy attached to entities.',
   userPolicyNotFound: (policy: string) => `The user policy with name ${policy} cannot be found.`,
   rolePolicyNotFound: (policy: string) => `The role policy with name ${policy} cannot be found.`,
-  groupPolicyNotFound: (policy: string) => `The group policy with name ${policy} cannot be found.`,
-  // not observed: AWS's wording for these two is not in any capture we have
-  deleteUserGroups: 'Cannot delete entity, must remove user from all groups first.',
-  notGroupMember: (user: string, group: string) => `The user with name ${user} is not a member of group ${group}.`,
   policyVersionNotFound: (arn: string, version: string) => `Policy ${arn} version ${version} does not exist or is not attachable.`,
   nonUserCredentials: 'Must specify userName when calling with non-User credentials',
   durationExceedsRole: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
   durationExceedsChaining: 'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
   invalidName: (member: string) =>
     `The specified value for ${member} is invalid. It must contain only alphanumeric characters and/or the following: +=,.@_-`,
+  // not observed: these follow the pattern of their user/role counterparts above
+  groupNotFound: (name: string) => `The group with name ${name} cannot be found.`,
+  groupExists: (name: string) => `Group with name ${name} already exists.`,
+  deleteGroupMembers: 'Cannot delete entity, must remove users from group first.',
+  groupPolicyNotFound: (policy: string) => `The group policy with name ${policy} cannot be found.`,
+  // not observed, and with no counterpart to follow (UNCONFIRMED)
+  deleteUserGroups: 'Cannot delete entity, must remove user from all groups first.',
+  notGroupMember: (user: string, group: string) => `The user with name ${user} is not a member of group ${group}.`,
 };
