@@ -30,9 +30,13 @@ export function authorize(
   const d = decide(grants, attrs);
   if (d.allowed || opts.explain === false) return d;
   const n = grants.grants.length;
-  const inert = grants.inert.length ? `; ${grants.inert.length} of them grant nothing (${grants.inert.map((i) => `${i.grant.policyArn.split('/').pop()}: ${i.reason}`).join(', ')})` : '';
-  return {
-    allowed: false,
-    explanation: n === 0 ? 'the access entry has no access policies associated' : `none of the ${n} associated access ${n === 1 ? 'policy allows' : 'policies allow'} this request${inert}`,
-  };
+  const short = (arn: string) => arn.split('/').pop();
+  if (n === 0) return { allowed: false, explanation: 'the access entry has no access policies associated' };
+  if (n === 1) {
+    const only = grants.grants[0]!;
+    const inert = grants.inert[0];
+    return { allowed: false, explanation: `its one associated access policy (${short(only.policyArn)}) does not allow this request${inert ? `; it grants nothing: ${inert.reason}` : ''}` };
+  }
+  const inert = grants.inert.length ? `; ${grants.inert.length} of them grant nothing (${grants.inert.map((i) => `${short(i.grant.policyArn)}: ${i.reason}`).join(', ')})` : '';
+  return { allowed: false, explanation: `none of the ${n} associated access policies allow this request${inert}` };
 }

@@ -30,6 +30,7 @@ import type { Tx } from '../store/repo.js';
 import { webhooksPlugin } from '../webhooks/plugin.js';
 import { WebhookCore } from '../webhooks/core.js';
 import type { DecisionEvent } from '../webhooks/core.js';
+import { storeTransitions } from './store-watch.js';
 import { webhookFastPath } from './webhook-fast-path.js';
 import { liveAdminPaths, staleEntries } from '../doctor/doctor.js';
 import { bearerMatches, readMetricsToken } from './metrics-auth.js';
@@ -376,19 +377,15 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
         .catch((e) => log.warn({ err: e }, 'housekeeping failed'));
     }, 60_000);
     housekeeping.unref();
-    // Losing and regaining the database (or the change feed) is logged once per transition.
-    let last = store.status();
-    const storeWatch = setInterval(() => {
-      const s = store.status();
-      if (s.connected !== last.connected) (s.connected ? log.info.bind(log) : log.error.bind(log))({ store: store.description }, s.connected ? 'store reachable again' : 'store unreachable: writes fail; reviews are answered from the in-memory index');
-      if (s.feed !== last.feed) (s.feed ? log.info.bind(log) : log.warn.bind(log))({ store: store.description }, s.feed ? 'change feed restored: resynchronising' : 'change feed lost: changes by other replicas arrive only after it returns');
-      last = s;
-    }, 2000);
-    storeWatch.unref();
+    // Losing and regaining the database (or the change feed) is logged once per transition, as the
+    // store notices it (a poll could miss a short outage).
+    const stopStoreWatch = store.onStatus((s, before) => {
+      for (const r of storeTransitions(s, before)) log[r.level]({ store: store.description, ...(s.lastError && !s.connected ? { error: s.lastError } : {}) }, r.msg);
+    });
     cleanups.unshift(() => {
       clearInterval(sweeper);
       clearInterval(housekeeping);
-      clearInterval(storeWatch);
+      stopStoreWatch();
     });
 
     // Fastify names the scheme from its own `https` option, which our server factory replaces.

@@ -13,7 +13,7 @@ import { Tx } from './repo.js';
 import type { Change } from './repo.js';
 import type { SqlExecutor } from './sql.js';
 import { StoreConflictError, StoreUnavailableError } from './sql.js';
-import type { ChangeListener, Store, StoreStatus } from './store.js';
+import type { ChangeListener, StatusListener, Store, StoreStatus } from './store.js';
 import { ChangeHub } from './store.js';
 
 // BIGINT columns hold epoch milliseconds and counters, all far below 2^53.
@@ -33,6 +33,7 @@ function toPg(sql: string): string {
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
 
 function mapError(e: unknown): unknown {
+  if (e instanceof StoreConflictError || e instanceof StoreUnavailableError) return e;
   const code = (e as { code?: string }).code;
   if (code === '23505') return new StoreConflictError((e as Error).message);
   if ((code && CONNECTION_ERRORS.has(code)) || /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(String((e as Error)?.message))) {
@@ -95,6 +96,7 @@ export class PostgresStore implements Store {
   readonly description: string;
   private readonly pool: pg.Pool;
   private readonly hub = new ChangeHub();
+  private readonly statusListeners = new Set<StatusListener>();
   private readonly replicaId = randomUUID();
   private readonly schema: string;
   private readonly channel: string;
@@ -122,7 +124,8 @@ export class PostgresStore implements Store {
       // Names this replica's sessions in pg_stat_activity (operators, and tests that cut one replica off).
       application_name: applicationName(),
     });
-    this.pool.on('error', (e) => this.markDown(e));
+    // An idle pooled connection that dies says nothing yet about the database: the next query does.
+    this.pool.on('error', (e) => (this.lastError = e.message));
   }
 
   static async open(url: string, opts: PostgresOptions = {}): Promise<PostgresStore> {
@@ -185,12 +188,8 @@ export class PostgresStore implements Store {
     await client.connect();
     await client.query(`LISTEN ${this.channel}`);
     this.listener = client;
-    const wasDown = !this.feed;
-    this.feed = true;
-    this.connected = true;
     this.lastError = undefined;
-    this.since = Date.now();
-    return void wasDown;
+    this.setState({ connected: true, feed: true });
   }
 
   private onListenerLost(client: pg.Client, e: Error): void {
@@ -202,25 +201,63 @@ export class PostgresStore implements Store {
     this.scheduleReconnect(1);
   }
 
+  /** The change feed connection is gone (the database may still answer). */
   private markDown(e: unknown): void {
-    this.feed = false;
     this.lastError = (e as Error)?.message ?? String(e);
-    this.since = Date.now();
+    this.setState({ feed: false });
   }
 
+  /** A query could not reach the database: probe until it answers again. */
+  private markUnreachable(e: unknown): void {
+    this.lastError = (e as Error)?.message ?? String(e);
+    this.setState({ connected: false });
+    this.scheduleReconnect(1);
+  }
+
+  /** Every change of `connected` or `feed` goes through here, so listeners see each transition once. */
+  private setState(next: { connected?: boolean; feed?: boolean }): void {
+    const before = this.status();
+    this.connected = next.connected ?? this.connected;
+    this.feed = next.feed ?? this.feed;
+    if (this.connected === before.connected && this.feed === before.feed) return;
+    this.since = Date.now();
+    const now = this.status();
+    for (const l of this.statusListeners) {
+      try {
+        l(now, before);
+      } catch {
+        // A listener's failure must not break the query that noticed the change.
+      }
+    }
+  }
+
+  onStatus(listener: StatusListener): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /**
+   * Brings back what is down: the change feed (then everyone resyncs, since events may have been
+   * missed) or, with the feed still up, the pool's connection to the database.
+   */
   private scheduleReconnect(attempt: number): void {
     if (this.closed || this.reconnectTimer) return;
     const base = this.opts.reconnectMs ?? 250;
     const delay = Math.min(base * 2 ** Math.min(attempt - 1, 5), 5000);
     this.reconnectTimer = setTimeout(async () => {
       this.reconnectTimer = undefined;
+      if (this.closed) return;
       try {
-        await this.startListener();
-        // Events may have been missed while the feed was down.
-        this.hub.emit({ type: 'resync' });
+        if (!this.listener) {
+          await this.startListener();
+          this.hub.emit({ type: 'resync' });
+        } else if (!this.connected) {
+          await this.pool.query('SELECT 1');
+          this.setState({ connected: true });
+        }
       } catch (e) {
-        this.connected = false;
-        this.markDown(e);
+        this.lastError = (e as Error)?.message ?? String(e);
+        this.setState({ connected: false });
         this.scheduleReconnect(attempt + 1);
       }
     }, delay);
@@ -232,12 +269,11 @@ export class PostgresStore implements Store {
     try {
       client = await this.pool.connect();
     } catch (e) {
-      this.connected = false;
-      this.markDown(e);
-      if (!this.listener) this.scheduleReconnect(1);
+      this.markUnreachable(e);
       throw mapError(e);
     }
     const tx = new Tx(new PgExecutor(client));
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const out = await fn(tx);
@@ -247,28 +283,30 @@ export class PostgresStore implements Store {
         await client.query('SELECT pg_notify($1, $2)', [this.channel, payload.length < 7900 ? payload : JSON.stringify({ r: this.replicaId, resync: true })]);
       }
       await client.query('COMMIT');
-      this.connected = true;
+      this.setState({ connected: true });
       if (tx.changes.length) this.hub.emit({ type: 'changes', changes: tx.changes, origin: 'local' });
       return out;
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw mapError(e);
+      const mapped = mapError(e);
+      if (mapped instanceof StoreUnavailableError) {
+        // The connection itself failed: the pool must not hand it out again.
+        broken = e as Error;
+        this.markUnreachable(e);
+      } else await client.query('ROLLBACK').catch(() => undefined);
+      throw mapped;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
   async read<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     try {
       const out = await fn(new Tx(new PgExecutor(this.pool)));
-      this.connected = true;
+      this.setState({ connected: true });
       return out;
     } catch (e) {
       const mapped = mapError(e);
-      if (mapped instanceof StoreUnavailableError) {
-        this.connected = false;
-        this.markDown(e);
-      }
+      if (mapped instanceof StoreUnavailableError) this.markUnreachable(e);
       throw mapped;
     }
   }

@@ -120,6 +120,10 @@ export class SqliteStore implements Store {
     return { connected: this.writer.open, feed: true, since: this.since };
   }
 
+  onStatus(): () => void {
+    return () => undefined;
+  }
+
   async close(): Promise<void> {
     await this.mutex.run(async () => {
       if (this.reader !== this.writer && this.reader.open) this.reader.close();

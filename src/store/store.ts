@@ -18,10 +18,14 @@ export interface Store {
    */
   onChange(listener: ChangeListener): () => void;
   status(): StoreStatus;
+  /** Called on each change of `connected` or `feed` (never for SQLite, whose file is always there). */
+  onStatus(listener: StatusListener): () => void;
   close(): Promise<void>;
 }
 
 export type ChangeListener = (event: { type: 'changes'; changes: Change[]; origin: 'local' | 'remote' } | { type: 'resync' }) => void;
+
+export type StatusListener = (now: StoreStatus, before: StoreStatus) => void;
 
 export interface StoreStatus {
   /** The database answers queries. */

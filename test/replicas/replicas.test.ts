@@ -56,7 +56,7 @@ function storeUrl(): string {
 async function start(i: number): Promise<ServeProcess> {
   const other = ports[1 - i] as number;
   return serveProcess(
-    ['--data-dir', dirs[i] as string, '--listen', `127.0.0.1:${ports[i]}`, '--store', storeUrl(), '--log-level', 'warn', '--management-rate-limit', '0', '--sts-host', `127.0.0.1:${other}`, '--tls-san', '127.0.0.1'],
+    ['--data-dir', dirs[i] as string, '--listen', `127.0.0.1:${ports[i]}`, '--store', storeUrl(), '--log-level', i === 1 ? 'info' : 'warn', '--management-rate-limit', '0', '--sts-host', `127.0.0.1:${other}`, '--tls-san', '127.0.0.1'],
     { ENTRYWAY_PG_APPLICATION_NAME: `entryway-test-replica-${i}-${schema}` },
   );
 }
@@ -78,6 +78,19 @@ const tokenReview = async (p: ServeProcess, token: string) => {
   });
   return JSON.parse(r.body.toString()).status.authenticated as boolean;
 };
+
+/** How many JSON log records of `p` carry this message prefix. */
+const logged = (p: ServeProcess, prefix: string) =>
+  p
+    .output()
+    .split('\n')
+    .filter((l) => {
+      try {
+        return String(JSON.parse(l).msg).startsWith(prefix);
+      } catch {
+        return false;
+      }
+    }).length;
 
 const readyz = (p: ServeProcess) => rawHttp(`${p.url}/readyz`, { method: 'GET', ca: p.ca }).then((r) => r.status, () => 0);
 
@@ -176,9 +189,16 @@ test('a replica cut off from the database keeps answering, reports it, and recov
   })();
   await until(() => readyz(b), 503, 5000, 'B to report degraded on /readyz');
   assert.equal(await sar(b), true, 'B still answers from its last good state');
+  // A write through B meets the cut and fails; the database's loss is logged as it is noticed.
+  await until(() => eks(b).send(new CreateClusterCommand({ name: 'cut-off', roleArn: aliceArn.replace(/user\/alice$/, 'role/eks'), resourcesVpcConfig: { subnetIds: ['s'] } })).then(() => 'written', () => 'failed'), 'failed', 5000, 'a write through B to fail');
+  await until(async () => logged(b, 'store unreachable'), 1, 5000, "B to log the database's loss");
   cutting = false;
   await cutter;
   await until(() => readyz(b), 200, 10_000, 'B to recover');
+  await until(async () => logged(b, 'store reachable again'), 1, 5000, 'B to log that the database is back');
+  // Each loss has its one record and its return (cutting may have let B reconnect in between).
+  assert.equal(logged(b, 'store unreachable'), logged(b, 'store reachable again'), 'losses and returns pair up');
+  assert.ok(logged(b, 'change feed lost') >= 1 && logged(b, 'change feed restored') >= 1, 'the change feed\'s loss and return are logged');
   await eks(a).send(new DisassociateAccessPolicyCommand({ clusterName: 'demo', principalArn, policyArn: policy }));
   await until(() => sar(b), false, 1000, 'B sees changes again after recovering');
 });
