@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AccessEntryRecord, AssociationRecord, ClusterRecord } from '../../src/model/types.js';
-import { accessEntryArn, defaultUsername, parsePrincipalArn } from '../../src/entries/rules.js';
+import { accessEntryArn, checkEntryPrincipal, defaultUsername } from '../../src/rules/entry.js';
+import { must } from '../../src/rules/violation.js';
 
 export const CLUSTER_ACCOUNT = '111122223333';
 /** Principals live in accounts Entryway's IAM does not hold (as cross-account access entries do). */
@@ -60,7 +61,7 @@ export function principalArnOf(c: number, i: number): { arn: string; kind: 'user
 
 export function entryRecord(cluster: ClusterRecord, c: number, i: number): AccessEntryRecord {
   const { arn, kind } = principalArnOf(c, i);
-  const principal = parsePrincipalArn(arn, 'STANDARD', cluster.accountId);
+  const principal = must(checkEntryPrincipal(arn, 'STANDARD', cluster.accountId));
   const uuid = randomUUID();
   const t = T0 + c * 3_000_000 + i * 1000;
   return {

@@ -5,6 +5,7 @@
  * IAM issued, or (connected mode only) a replay to the real STS; then identity mapping per the
  * cluster's authentication mode (mapping/), from the in-memory index only.
  */
+import { stripPath } from '../arn/index.js';
 import { mapIdentity } from '../mapping/index.js';
 import type { MapResult } from '../mapping/index.js';
 import type { Identity, TokenConfig } from '../token/index.js';
@@ -12,6 +13,7 @@ import { TOKEN_PREFIX, parseToken, verifyTokenOffline, verifyTokenWithSts, StsTh
 import type { Indexes } from '../index/indexes.js';
 import type { ClusterSlice } from '../index/access-index.js';
 import type { KubernetesUser } from '../webhooks/tokenreview.js';
+import { credentialProblem, sessionTokenProblem } from '../rules/credentials.js';
 import { TokenCache } from './token-cache.js';
 
 export type AuthnOutcome =
@@ -104,20 +106,19 @@ export class Authenticator {
     const expiresAt = t.date.getTime() + 15 * 60_000;
     const cred = this.o.indexes.credentials.get(t.accessKeyId);
     if (cred) {
-      if (!cred.active) return { ok: false, outcome: deny('inactive_key', `access key ${t.accessKeyId} is inactive`) };
-      if (cred.expiresAt !== undefined && cred.expiresAt <= now) return { ok: false, outcome: deny('expired_credentials', `the temporary credentials ${t.accessKeyId} have expired`) };
-      if (cred.kind === 'session' && t.securityToken !== cred.sessionToken) {
-        return { ok: false, outcome: deny('bad_session_token', 'the security token included in the token does not match the session') };
-      }
-      if (cred.kind === 'user' && t.securityToken !== undefined) {
-        return { ok: false, outcome: deny('bad_session_token', 'a security token was included for a long-term access key') };
-      }
+      // The same rules as SigV4-signed API calls (rules/credentials.ts), including the constant-time token check.
+      const state = credentialProblem(cred, now);
+      if (state === 'inactive_key') return { ok: false, outcome: deny('inactive_key', `access key ${t.accessKeyId} is inactive`) };
+      if (state === 'expired') return { ok: false, outcome: deny('expired_credentials', `the temporary credentials ${t.accessKeyId} have expired`) };
+      const token = sessionTokenProblem(cred.kind === 'session' ? (cred.sessionToken ?? '') : undefined, t.securityToken);
+      if (token === 'unexpected') return { ok: false, outcome: deny('bad_session_token', 'a security token was included for a long-term access key') };
+      if (token) return { ok: false, outcome: deny('bad_session_token', 'the security token included in the token does not match the session') };
       const v = await verifyTokenOffline(t, clusterName, cred.secretAccessKey);
       if (!v.ok) return { ok: false, outcome: deny(v.error.code, `${v.error.message} (is the token for another cluster?)`) };
       const c = cred.caller;
       const identity: Identity = {
         arn: c.arn,
-        canonicalArn: c.principalArn.replace(/^(arn:[^:]+:iam::\d+:role)\/(?:.*\/)?([^/]+)$/, '$1/$2'),
+        canonicalArn: c.kind === 'user' ? c.principalArn : stripPath(c.principalArn),
         accountId: c.accountId,
         userId: c.principalId,
         sessionName: c.sessionName ?? '',

@@ -5,9 +5,10 @@
  * is InvalidAction. Authentication is iam/authenticate; operations are iam/operations, each in one
  * store transaction; this file only decodes, routes and renders.
  */
+import { queryError } from '../aws/error-tables.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditNote, UnheldPrincipals } from '../clusters/context.js';
-import { AwsError, isAwsError } from '../aws/errors.js';
+import type { AuditNote, UnheldPrincipals } from '../ops/context.js';
+import { AwsError } from '../aws/errors.js';
 import type { AuthResult } from '../iam/authenticate.js';
 import { authenticateRequest, describeAuthFailure, queryAuthError } from '../iam/authenticate.js';
 import type { RandomSource } from '../iam/ids.js';
@@ -18,7 +19,6 @@ import type { AuditEvent, Caller } from '../model/types.js';
 import { rawRequestOf } from '../server/http.js';
 import type { Store } from '../store/store.js';
 import type { Tx } from '../store/repo.js';
-import { StoreUnavailableError } from '../store/sql.js';
 import { decodeParams, requestPairs } from './form.js';
 import { NAMESPACES, errorJson, errorXml, successJson, successXml } from './xml.js';
 
@@ -106,12 +106,7 @@ export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginO
     }
   }
 
-  function toAwsError(err: unknown, req: FastifyRequest): AwsError {
-    if (isAwsError(err)) return err;
-    if (err instanceof StoreUnavailableError) return new AwsError('ServiceUnavailable', 503, 'Service is unable to handle request.');
-    opts.onError?.(err, req);
-    return new AwsError('InternalFailure', 500, 'The request processing has failed because of an unknown error, exception or failure.');
-  }
+  const toAwsError = (err: unknown, req: FastifyRequest): AwsError => queryError(err, { onUnexpected: (e) => opts.onError?.(e, req) });
 
   async function handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const at = now();
@@ -183,19 +178,7 @@ export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginO
   }
 
   // Body-limit and other framework errors on these routes answer in the protocol's own format.
-  app.setErrorHandler(async (err: Error & { statusCode?: number }, req, reply) => {
-    const status = err.statusCode ?? 500;
-    const error =
-      status === 413
-        ? new AwsError('RequestEntityTooLarge', 413, 'Request body is too large.')
-        : status === 429
-          ? // The rate limiter's refusal, in the query protocol's code (IAM/STS SDKs retry `Throttling`).
-            new AwsError('Throttling', 429, 'Rate exceeded', {}, 'Sender', err instanceof AwsError ? err.headers : { 'retry-after': '1' })
-        : status >= 400 && status < 500
-          ? new AwsError('MalformedQueryString', status, err.message)
-          : toAwsError(err, req);
-    return send(reply, req, 'iam', { ok: false, error });
-  });
+  app.setErrorHandler(async (err: Error, req, reply) => send(reply, req, 'iam', { ok: false, error: toAwsError(err, req) }));
 
   app.post('/', handle);
   app.get('/', handle);

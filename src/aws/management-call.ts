@@ -5,15 +5,16 @@
  * errors included, whatever was thrown.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditNote, OpContext, UnheldPrincipals } from '../clusters/context.js';
-import { isValidClusterName } from '../clusters/rules.js';
+import type { AuditNote, OpContext, UnheldPrincipals } from '../ops/context.js';
+import { isValidClusterName } from '../rules/cluster.js';
 import type { AuditEvent, Caller } from '../model/types.js';
 import type { RawRequest } from '../server/http.js';
 import { rawRequestOf } from '../server/http.js';
 import type { Tx } from '../store/repo.js';
 import type { Store } from '../store/store.js';
 import { AwsError } from './errors.js';
-import { parseJsonBody, parseQuery, sendAwsError, toAwsError } from './rest-json.js';
+import { restJsonError } from './error-tables.js';
+import { parseJsonBody, parseQuery, sendAwsError } from './rest-json.js';
 
 export interface AuthorizationRequest {
   action: string;
@@ -148,7 +149,7 @@ export async function handleManagementCall(req: FastifyRequest, reply: FastifyRe
     if (out.status !== 200) reply.header('x-amzn-errortype', 'InvalidParameterException');
     return JSON.stringify(out.body);
   } catch (e) {
-    const err = toAwsError(e, req.log);
+    const err = restJsonError(e, { onUnexpected: (x) => req.log.error({ err: x }, 'unhandled error') });
     void d.audit(auditEvent(spec.service, req, caller, spec.operation, audit, err.code, started, err.message)).catch(() => undefined);
     return sendAwsError(reply, err);
   }

@@ -8,9 +8,9 @@
 import type { AwsAuthError } from '../mapping/index.js';
 import { parseAwsAuth } from '../mapping/index.js';
 import type { AwsAuthRecord } from '../model/types.js';
-import type { OpContext } from './context.js';
-import { loadClusterForWrite } from './service.js';
-import { effectiveCluster } from './rules.js';
+import type { OpContext } from '../ops/context.js';
+import { loadClusterForWrite } from './updates.js';
+import { effectiveCluster } from '../rules/cluster.js';
 
 export type ApplyAwsAuthResult =
   | { ok: true; record: AwsAuthRecord; ignored: boolean; unchanged: boolean }

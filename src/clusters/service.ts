@@ -1,26 +1,26 @@
 /**
- * Cluster operations of the EKS API over one store transaction. Validation and EKS errors live in
- * rules.ts; serialisation to API shapes lives in eks-api.
+ * Cluster operations of the EKS API over one store transaction. Their rules live in
+ * rules/cluster.ts, reading a cluster in view.ts, settling updates in updates.ts; serialisation to
+ * API shapes lives in eks-api.
  */
 import { randomUUID } from 'node:crypto';
-import { eksError, eksMessages } from '../aws/errors.js';
+import { eksError } from '../aws/errors.js';
 import { validateTags } from '../aws/tags.js';
-import type { ClusterRecord, UpdateRecord } from '../model/types.js';
-import type { Tx } from '../store/repo.js';
-import { createCreatorEntry } from '../entries/service.js';
+import { createCreatorEntry } from '../entries/creator.js';
 import { assertModeMoveKeepsAdmin } from '../entries/lockout.js';
-import type { OpContext } from './context.js';
-import { assertModeMove, clusterArn, effectiveCluster, isValidClusterName, parseAuthenticationMode, validateClusterName } from './rules.js';
 import { showValue } from '../model/show.js';
+import type { ClusterRecord, UpdateRecord } from '../model/types.js';
+import type { OpContext } from '../ops/context.js';
+import { accessPolicyArn } from '../policy/catalogue.js';
+import { CLUSTER_ADMIN_POLICY_NAME } from '../rules/admin.js';
+import { checkAuthenticationMode, checkClusterName, checkModeMove, clusterArn, effectiveCluster } from '../rules/cluster.js';
+import { eksMessages } from '../rules/messages.js';
+import { must } from '../rules/violation.js';
+import type { ClusterView } from './view.js';
+import { loadClusterForWrite, settleUpdates } from './updates.js';
 
 export const DEFAULT_KUBERNETES_VERSION = '1.32';
 export const MAX_CLUSTERS_PER_ACCOUNT = 100;
-const CLUSTER_ADMIN_POLICY = 'AmazonEKSClusterAdminPolicy';
-
-export interface ClusterView {
-  record: ClusterRecord;
-  updates: UpdateRecord[];
-}
 
 function asObject(v: unknown, what: string): Record<string, unknown> {
   if (v === undefined || v === null) return {};
@@ -70,7 +70,7 @@ function derivedId(prefix: string, clusterId: string, salt: string): string {
 }
 
 export async function createCluster(ctx: OpContext, body: Record<string, unknown>): Promise<{ view: ClusterView; creatorEntry: boolean }> {
-  const name = validateClusterName(body.name);
+  const name = must(checkClusterName(body.name));
   if (typeof body.roleArn !== 'string' || !ROLE_ARN.test(body.roleArn)) {
     throw eksError.invalidParameter('roleArn must be the ARN of an IAM role (arn:aws:iam::<account>:role/<name>).');
   }
@@ -79,7 +79,7 @@ export async function createCluster(ctx: OpContext, body: Record<string, unknown
   const version = body.version === undefined || body.version === null ? DEFAULT_KUBERNETES_VERSION : body.version;
   if (typeof version !== 'string' || !/^1\.\d{1,2}$/.test(version)) throw eksError.invalidParameter(`Unsupported Kubernetes version ${showValue(version)}.`);
   const access = asObject(body.accessConfig, 'accessConfig');
-  const mode = access.authenticationMode === undefined ? 'CONFIG_MAP' : parseAuthenticationMode(access.authenticationMode);
+  const mode = access.authenticationMode === undefined ? 'CONFIG_MAP' : must(checkAuthenticationMode(access.authenticationMode));
   const bootstrap = optionalBoolean(access.bootstrapClusterCreatorAdminPermissions, 'accessConfig.bootstrapClusterCreatorAdminPermissions') ?? true;
   if (mode === 'CONFIG_MAP' && !bootstrap) throw eksError.invalidParameter(eksMessages.bootstrapRequiredForConfigMap);
   const tags = validateTags(body.tags, eksError.invalidParameter);
@@ -167,65 +167,7 @@ export async function createCluster(ctx: OpContext, body: Record<string, unknown
  * for the IAM principal behind the caller (the role, with its path, for an assumed-role session).
  */
 async function grantCreatorAdmin(ctx: OpContext, cluster: ClusterRecord): Promise<void> {
-  await createCreatorEntry(ctx, cluster, `arn:${ctx.partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`);
-}
-
-export async function loadCluster(tx: Tx, name: unknown, opts: { forUpdate?: boolean } = {}): Promise<ClusterView> {
-  // A name EKS would refuse cannot exist; answering without a query also keeps bytes such as NUL,
-  // which PostgreSQL refuses in text parameters, away from the store.
-  if (!isValidClusterName(name)) throw eksError.notFound(eksMessages.clusterNotFound(String(name).slice(0, 200)));
-  const record = await tx.getCluster(name, opts);
-  if (!record) throw eksError.notFound(eksMessages.clusterNotFound(name), { clusterName: name });
-  return { record, updates: await tx.listUpdates(name) };
-}
-
-/** A caller sees only its own account's clusters (EKS clusters are per account). */
-export function assertVisible(ctx: { caller: { accountId: string } }, view: ClusterView): void {
-  if (view.record.accountId !== ctx.caller.accountId) {
-    throw eksError.notFound(eksMessages.clusterNotFound(view.record.name), { clusterName: view.record.name });
-  }
-}
-
-/**
- * Loads a cluster for a write: locks it (PostgreSQL) and first writes the effect of any update that
- * has completed, so validation sees the cluster as clients see it.
- */
-export async function loadClusterForWrite(ctx: OpContext, name: unknown): Promise<ClusterView> {
-  const view = await loadCluster(ctx.tx, name, { forUpdate: true });
-  assertVisible(ctx, view);
-  await settleUpdates(ctx, view);
-  return view;
-}
-
-/** Writes the effects of completed updates. Idempotent; any replica may do it. */
-export async function settleUpdates(ctx: OpContext, view: ClusterView): Promise<void> {
-  const eff = effectiveCluster(view.record, view.updates, ctx.now);
-  for (const u of eff.due) {
-    if (u.finalStatus === 'Successful') await applyUpdateEffect(ctx, view.record, u);
-    u.applied = true;
-    await ctx.tx.saveUpdate(u);
-  }
-  if (eff.due.length) await ctx.tx.updateCluster(view.record);
-}
-
-async function applyUpdateEffect(ctx: OpContext, c: ClusterRecord, u: UpdateRecord): Promise<void> {
-  const effect = u.effect;
-  if (typeof effect.authenticationMode === 'string') {
-    const from = c.authenticationMode;
-    c.authenticationMode = effect.authenticationMode as ClusterRecord['authenticationMode'];
-    // Enabling access entries turns the hidden CONFIG_MAP creator grant into a visible entry,
-    // as EKS does ("an access entry that reflects pre-existing permissions").
-    if (from === 'CONFIG_MAP' && c.hiddenCreatorAdmin) {
-      await createCreatorEntry({ ...ctx, now: u.completesAt }, c, `arn:${ctx.partition}:eks::aws:cluster-access-policy/${CLUSTER_ADMIN_POLICY}`);
-      c.hiddenCreatorAdmin = false;
-    }
-  }
-  if (effect.spec && typeof effect.spec === 'object') {
-    c.spec = { ...c.spec, ...(effect.spec as Record<string, unknown>) };
-  }
-  // A completed disassociation removes the identity provider config (its status was DELETING).
-  const ipc = effect.identityProviderConfig as { action?: string; name?: string } | undefined;
-  if (ipc?.action === 'disassociate' && ipc.name) await ctx.tx.deleteIdentityProvider(c.name, ipc.name);
+  await createCreatorEntry(ctx, cluster, accessPolicyArn(CLUSTER_ADMIN_POLICY_NAME, ctx.partition));
 }
 
 export async function deleteCluster(ctx: OpContext, name: unknown): Promise<ClusterView> {
@@ -270,11 +212,11 @@ export async function updateClusterConfig(ctx: OpContext, name: unknown, body: R
         throw eksError.invalidParameter('bootstrapClusterCreatorAdminPermissions can only be set when the cluster is created.');
       }
       if (ac.authenticationMode === undefined) throw eksError.invalidParameter('No changes needed: accessConfig contains no authenticationMode.');
-      const to = parseAuthenticationMode(ac.authenticationMode);
+      const to = must(checkAuthenticationMode(ac.authenticationMode));
       type = 'AccessConfigUpdate';
       const eff = effectiveCluster(c, view.updates, ctx.now);
       if (eff.inProgress) throw eksError.inUse(eksMessages.updateInProgress(type, c.name, eff.inProgress.id), { clusterName: c.name });
-      assertModeMove(eff.authenticationMode, to);
+      must(checkModeMove(eff.authenticationMode, to));
       await assertModeMoveKeepsAdmin(ctx.tx, view, to, ctx.unheld);
       // EKS writes every param value as JSON: the mode is the JSON string, quotes included (captured
       // from real EKS: "value": "\"API_AND_CONFIG_MAP\"").

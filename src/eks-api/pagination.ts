@@ -4,7 +4,7 @@
  * does not decode to one for this list is InvalidParameterException.
  */
 import { eksError } from '../aws/errors.js';
-import { hasControlCharacters } from '../entries/rules.js';
+import { hasControlCharacters } from '../rules/entry.js';
 
 interface TokenBody {
   v: 1;

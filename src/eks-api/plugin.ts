@@ -5,19 +5,19 @@
 import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AwsError, eksError } from '../aws/errors.js';
+import { restJsonError } from '../aws/error-tables.js';
 import { sendAwsError } from '../aws/rest-json.js';
 import type { AuthorizationRequest, ManagementDeps, ParsedCall } from '../aws/management-call.js';
 import { handleManagementCall } from '../aws/management-call.js';
 import { validateTagKeys, validateTags } from '../aws/tags.js';
-import type { OpContext } from '../clusters/context.js';
-import { effectiveCluster, isValidClusterName } from '../clusters/rules.js';
-import type { ClusterView } from '../clusters/service.js';
+import type { OpContext } from '../ops/context.js';
+import { effectiveCluster, isValidClusterName } from '../rules/cluster.js';
+import type { ClusterView } from '../clusters/view.js';
+import { assertVisible, loadCluster } from '../clusters/view.js';
+import { settleUpdates } from '../clusters/updates.js';
 import {
-  assertVisible,
   createCluster,
   deleteCluster,
-  loadCluster,
-  settleUpdates,
   tagCluster,
   updateClusterConfig,
 } from '../clusters/service.js';
@@ -32,7 +32,8 @@ import {
 } from '../entries/service.js';
 import type { Caller } from '../model/types.js';
 import { getAccessPolicy, listAccessPolicies } from '../policy/catalogue.js';
-import { assertAcceptsPolicies, hasControlCharacters } from '../entries/rules.js';
+import { checkAcceptsPolicies, hasControlCharacters } from '../rules/entry.js';
+import { must } from '../rules/violation.js';
 import { decodeNextToken, page, parseMaxResults } from './pagination.js';
 import type { ClusterEndpoint } from './shapes.js';
 import { accessEntryShape, associatedPolicyShape, clusterShape, updateShape } from './shapes.js';
@@ -349,7 +350,7 @@ const ROUTES: EksRoute[] = [
       const after = decodeNextToken(list, queryString(c.query, 'nextToken'));
       await readView(c, o);
       const entry = await describeAccessEntry(c.ctx, c.params.name, c.params.principalArn);
-      assertAcceptsPolicies(entry.type);
+      must(checkAcceptsPolicies(entry.type));
       const rows = await c.ctx.tx.listAssociations(entry.clusterName, entry.principalArn, { after, limit: limit + 1 });
       const p = page(rows, limit, (a) => a.policyArn, list);
       return {
@@ -476,19 +477,9 @@ function clientRequestTokenOf(body: Record<string, unknown>): string | undefined
  * Errors raised before a route handler runs (body over the limit, malformed Content-Length, …)
  * in this plugin's AWS shape; the app-level handler does not reach encapsulated plugins.
  */
-function frameworkError(err: FastifyError, bodyLimit: number | undefined): AwsError {
-  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-  if (status === 413) {
-    return new AwsError('RequestEntityTooLargeException', 413, `The request body is larger than the ${bodyLimit ?? 'configured'}-byte limit.`);
-  }
-  if (status === 500) return eksError.server('Entryway hit an internal error. The request was not applied.');
-  return new AwsError('SerializationException', status, err.message);
-}
-
 export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Promise<void> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (!(err instanceof AwsError) && (!err.statusCode || err.statusCode >= 500)) req.log.error({ err }, 'unhandled error in EKS API');
-    sendAwsError(reply, err instanceof AwsError ? err : frameworkError(err, app.initialConfig.bodyLimit));
+    sendAwsError(reply, restJsonError(err, { bodyLimit: app.initialConfig.bodyLimit, onUnexpected: (e) => req.log.error({ err: e }, 'unhandled error in EKS API') }));
   });
   for (const route of [...ROUTES, ...(o.extraRoutes ?? [])]) {
     app.route({

@@ -1,5 +1,5 @@
 /** Records → EKS API output shapes (botocore eks 2017-11-01). Timestamps are epoch seconds. */
-import { effectiveCluster, updateStatus } from '../clusters/rules.js';
+import { effectiveCluster, updateStatus } from '../rules/cluster.js';
 import type { AccessEntryRecord, AssociationRecord, ClusterRecord, UpdateRecord } from '../model/types.js';
 
 export const epochSeconds = (ms: number): number => ms / 1000;

@@ -7,9 +7,9 @@
  * aws-auth `system:masters` row is refused the same way.
  */
 import { eksError } from '../aws/errors.js';
-import type { ClusterView } from '../clusters/service.js';
-import { effectiveCluster } from '../clusters/rules.js';
-import type { UnheldPrincipals } from '../clusters/context.js';
+import type { ClusterView } from '../clusters/view.js';
+import { effectiveCluster } from '../rules/cluster.js';
+import type { UnheldPrincipals } from '../ops/context.js';
 import type { AccessScope, AuthenticationMode } from '../model/types.js';
 import { CLUSTER_ADMIN_POLICY_NAME as CLUSTER_ADMIN, isClusterAdminGrant, isClusterAdminPolicy, liveAdminEntries } from '../rules/admin.js';
 import type { PrincipalStatus } from '../rules/admin.js';

@@ -5,7 +5,7 @@
 import type { PrincipalStatus } from '../rules/admin.js';
 import { checkPrincipalArn } from '../rules/principal.js';
 import type { Tx } from '../store/repo.js';
-import type { PrincipalArnInfo } from './rules.js';
+import type { PrincipalArnInfo } from '../rules/entry.js';
 
 /** Result of looking a principal up in Entryway's own IAM. */
 export type PrincipalResolution =

@@ -1,34 +1,22 @@
 /**
  * Access-entry and access-policy operations of the EKS API over one store transaction.
- * Rules and their EKS errors live in rules.ts; the policy catalogue and scope rules in policy/.
+ * Its rules live in rules/ (entry.ts, cluster.ts); the policy catalogue and scope rules in policy/.
  */
-import { randomUUID } from 'node:crypto';
-import { eksError, eksMessages } from '../aws/errors.js';
-import { validateTags } from '../aws/tags.js';
-import type { ClusterView } from '../clusters/service.js';
-import { assertVisible, loadCluster, loadClusterForWrite } from '../clusters/service.js';
-import { effectiveCluster } from '../clusters/rules.js';
-import type { OpContext } from '../clusters/context.js';
-import type { AccessEntryRecord, AccessScope, AssociationRecord, ClusterRecord } from '../model/types.js';
+import { eksError } from '../aws/errors.js';
+import type { ClusterView } from '../clusters/view.js';
+import { assertVisible, loadCluster } from '../clusters/view.js';
+import { loadClusterForWrite } from '../clusters/updates.js';
+import type { AccessEntryRecord, AccessScope, AssociationRecord } from '../model/types.js';
+import type { OpContext } from '../ops/context.js';
 import { getAccessPolicy } from '../policy/catalogue.js';
 import { validateAccessScope } from '../policy/scope.js';
+import { effectiveCluster } from '../rules/cluster.js';
+import { checkAcceptsPolicies, checkGroups, checkModeTakesEntries, checkUsername, hasControlCharacters } from '../rules/entry.js';
+import { eksMessages } from '../rules/messages.js';
+import { must } from '../rules/violation.js';
 import type { Tx } from '../store/repo.js';
+import { newEntry } from './creator.js';
 import { assertAdminPathRemains } from './lockout.js';
-import type { PrincipalResolution } from './principals.js';
-import { resolvePrincipal } from './principals.js';
-import {
-  MAX_ENTRIES_PER_CLUSTER,
-  accessEntryArn,
-  assertAcceptsPolicies,
-  assertNotConfigMapOnly,
-  defaultGroups,
-  defaultUsername,
-  hasControlCharacters,
-  parseEntryType,
-  parsePrincipalArn,
-  validateGroups,
-  validateUsername,
-} from './rules.js';
 
 function requireObject(body: unknown): Record<string, unknown> {
   if (body === undefined || body === null) return {};
@@ -38,71 +26,7 @@ function requireObject(body: unknown): Record<string, unknown> {
 
 /** Effective mode gate shared by every access-entry operation. */
 function assertEntriesEnabled(view: ClusterView, now: number): void {
-  assertNotConfigMapOnly(effectiveCluster(view.record, view.updates, now).authenticationMode);
-}
-
-async function newEntry(
-  ctx: OpContext,
-  cluster: ClusterRecord,
-  input: { principalArn: unknown; type: unknown; username: unknown; kubernetesGroups: unknown; tags: unknown },
-  /** The principal's unique ID when it is already known (the cluster creator): IAM is not consulted. */
-  knownPrincipalId?: string,
-): Promise<AccessEntryRecord> {
-  const type = parseEntryType(input.type);
-  const principal = parsePrincipalArn(input.principalArn, type, cluster.accountId);
-  const principalArn = input.principalArn as string;
-  // Reserved-prefix checks come before the STANDARD-only check: EKS answers a node entry that
-  // re-sends `system:node:…` with "The username must not begin with system:".
-  const username = input.username === undefined || input.username === null ? undefined : validateUsername(input.username);
-  const groups = validateGroups(input.kubernetesGroups);
-  if (type !== 'STANDARD' && (username !== undefined || groups.length > 0)) throw eksError.invalidParameter(eksMessages.onlyStandard);
-  const tags = validateTags(input.tags, eksError.invalidParameter);
-
-  // The creator was authenticated when it created the cluster; it may have been deleted from IAM
-  // since, and its entry must still be written (or a mode move could never complete).
-  const resolved: PrincipalResolution =
-    knownPrincipalId !== undefined ? { held: true, exists: true, principalId: knownPrincipalId, arn: principalArn } : await resolvePrincipal(ctx.tx, principal);
-  if (resolved.held && !resolved.exists) {
-    throw eksError.invalidParameter(
-      `${eksMessages.invalidPrincipal} ${principal.kind === 'user' ? 'IAM user' : 'IAM role'} ${principal.path === '/' ? '' : principal.path}${principal.name} does not exist in account ${principal.accountId} of Entryway's IAM (check the name and path, or create it first with aws iam create-${principal.kind}).`,
-    );
-  }
-  if (!resolved.held && knownPrincipalId === undefined) {
-    const unheld = ctx.unheld ?? { connectedSts: false, accept: false };
-    if (!unheld.connectedSts && !unheld.accept) {
-      throw eksError.invalidParameter(
-        `${eksMessages.invalidPrincipal} Account ${principal.accountId} is not held by Entryway's IAM and Entryway runs without --connected-sts, so no token of this principal can ever be verified and the entry would match nobody. Check the account ID, start Entryway with --connected-sts, or accept such principals with --allow-unverifiable-principals.`,
-      );
-    }
-  }
-
-  if (await ctx.tx.getEntry(cluster.name, principalArn)) throw eksError.inUse(eksMessages.entryInUse, { clusterName: cluster.name });
-  if ((await ctx.tx.countEntries(cluster.name)) >= MAX_ENTRIES_PER_CLUSTER) {
-    throw eksError.limitExceeded(`The cluster ${cluster.name} already has the maximum number of access entries (${MAX_ENTRIES_PER_CLUSTER}).`, {
-      clusterName: cluster.name,
-    });
-  }
-  const uuid = randomUUID();
-  return {
-    clusterName: cluster.name,
-    principalArn,
-    principalId: resolved.held && resolved.exists ? resolved.principalId : null,
-    type,
-    username: username ?? defaultUsername(type, principal, principalArn),
-    kubernetesGroups: type === 'STANDARD' ? groups : defaultGroups(type),
-    tags,
-    createdAt: ctx.now,
-    modifiedAt: ctx.now,
-    uuid,
-    accessEntryArn: accessEntryArn({
-      partition: principal.partition,
-      region: cluster.region,
-      clusterAccountId: cluster.accountId,
-      clusterName: cluster.name,
-      principal,
-      uuid,
-    }),
-  };
+  must(checkModeTakesEntries(effectiveCluster(view.record, view.updates, now).authenticationMode));
 }
 
 export async function createAccessEntry(ctx: OpContext, clusterName: unknown, bodyIn: unknown): Promise<AccessEntryRecord> {
@@ -121,31 +45,6 @@ export async function createAccessEntry(ctx: OpContext, clusterName: unknown, bo
   ctx.audit.resource = entry.principalArn;
   ctx.audit.after = entryAuditView(entry);
   return entry;
-}
-
-/** The creator's cluster-admin entry (at creation with bootstrap, or when CONFIG_MAP is left). */
-export async function createCreatorEntry(ctx: OpContext, cluster: ClusterRecord, policyArn: string): Promise<void> {
-  const principalArn = cluster.creator.principalArn;
-  if (!(await ctx.tx.getEntry(cluster.name, principalArn))) {
-    // The creator is the caller EKS authenticated, so its unique ID is known even across accounts.
-    const entry = await newEntry(
-      ctx,
-      cluster,
-      { principalArn, type: 'STANDARD', username: undefined, kubernetesGroups: undefined, tags: undefined },
-      cluster.creator.principalId,
-    );
-    await ctx.tx.insertEntry(entry);
-  }
-  if (!(await ctx.tx.getAssociation(cluster.name, principalArn, policyArn))) {
-    await ctx.tx.putAssociation({
-      clusterName: cluster.name,
-      principalArn,
-      policyArn,
-      scope: { type: 'cluster', namespaces: [] },
-      associatedAt: ctx.now,
-      modifiedAt: ctx.now,
-    });
-  }
 }
 
 /** Read path: the cluster must be visible and in a mode that has access entries. */
@@ -181,8 +80,8 @@ export async function updateAccessEntry(ctx: OpContext, clusterName: unknown, pr
   assertEntriesEnabled(view, ctx.now);
   const entry = await requireEntry(ctx.tx, view.record.name, principalArn);
   const before = entryAuditView(entry);
-  const username = body.username === undefined || body.username === null ? undefined : validateUsername(body.username);
-  const groups = body.kubernetesGroups === undefined || body.kubernetesGroups === null ? undefined : validateGroups(body.kubernetesGroups);
+  const username = body.username === undefined || body.username === null ? undefined : must(checkUsername(body.username));
+  const groups = body.kubernetesGroups === undefined || body.kubernetesGroups === null ? undefined : must(checkGroups(body.kubernetesGroups));
   if (entry.type !== 'STANDARD' && (username !== undefined || (groups !== undefined && groups.length > 0))) {
     throw eksError.invalidParameter(eksMessages.onlyStandard);
   }
@@ -230,7 +129,7 @@ export async function associateAccessPolicy(
       `The specified policyArn ${body.policyArn.slice(0, 256)} is not a valid access policy. Use list-access-policies to see the available policies.`,
     );
   }
-  assertAcceptsPolicies(entry.type);
+  must(checkAcceptsPolicies(entry.type));
   if (policy.serviceLinkedRolesOnly) {
     throw eksError.invalidParameter(`The access policy ${policy.name} can only be associated with AWS service-linked roles.`);
   }
@@ -265,7 +164,7 @@ export async function disassociateAccessPolicy(ctx: OpContext, clusterName: unkn
   const view = await loadClusterForWrite(ctx, clusterName);
   assertEntriesEnabled(view, ctx.now);
   const entry = await requireEntry(ctx.tx, view.record.name, principalArn);
-  assertAcceptsPolicies(entry.type);
+  must(checkAcceptsPolicies(entry.type));
   const policy = typeof policyArn === 'string' ? getAccessPolicy(policyArn) : undefined;
   const existing = policy ? await ctx.tx.getAssociation(view.record.name, entry.principalArn, policy.arn) : undefined;
   if (!policy || !existing) {

@@ -4,7 +4,6 @@
  * the session's. Failures are typed; each protocol turns them into AWS's error with
  * `queryAuthError` (IAM/STS) or `restJsonAuthError` (EKS).
  */
-import { timingSafeEqual } from 'node:crypto';
 import { AwsError } from '../aws/errors.js';
 import type { Caller } from '../model/types.js';
 import type { RawRequest } from '../server/http.js';
@@ -13,6 +12,7 @@ import { expiredSessionTokenError, parseSigV4, unknownAccessKeyError, verifySigV
 import type { Store } from '../store/store.js';
 import type { CredentialFailure, ResolvedCredential } from './credentials.js';
 import { resolveAccessKey } from './credentials.js';
+import { sessionTokenProblem } from '../rules/credentials.js';
 
 export type AuthFailure =
   | { kind: 'sigv4'; error: SigV4Error }
@@ -38,17 +38,10 @@ export interface AuthenticateOptions {
   maxSkewMs?: number;
 }
 
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** The token rule on its own, for verifiers that check signatures themselves (TokenReview). */
+/** The session-token rule (rules/credentials.ts, which TokenReview's offline check uses too). */
 export function checkSessionToken(credential: ResolvedCredential, presented: string | undefined): AuthFailure | undefined {
-  if (credential.sessionToken === undefined) return presented === undefined ? undefined : { kind: 'token', reason: 'unexpected' };
-  if (presented === undefined) return { kind: 'token', reason: 'missing' };
-  return sameToken(presented, credential.sessionToken) ? undefined : { kind: 'token', reason: 'mismatch' };
+  const problem = sessionTokenProblem(credential.sessionToken, presented);
+  return problem ? { kind: 'token', reason: problem } : undefined;
 }
 
 /** Authenticates one request as received (`rawRequestOf`). `now` is epoch milliseconds. */

@@ -1,5 +1,5 @@
 /** What an IAM/STS operation needs besides its input, and the helpers every operation uses. */
-import type { AuditNote, UnheldPrincipals } from '../clusters/context.js';
+import type { AuditNote, UnheldPrincipals } from '../ops/context.js';
 import type { Caller } from '../model/types.js';
 import type { Tx } from '../store/repo.js';
 import type { ContextValue } from './policy/index.js';

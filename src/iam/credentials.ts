@@ -3,9 +3,9 @@
  * request authentication (here) and by offline TokenReview, which recomputes the signature of a
  * presigned GetCallerIdentity itself.
  */
-import type { Caller, IamRoleRecord, IamUserRecord, SessionRecord } from '../model/types.js';
+import type { Caller } from '../model/types.js';
 import type { Tx } from '../store/repo.js';
-import { assumedRoleArn } from './names.js';
+import { credentialProblem, sessionCaller, userCaller } from '../rules/credentials.js';
 
 export type CredentialFailure =
   /** No such key (never issued, deleted, or a session swept after expiry). */
@@ -35,32 +35,7 @@ export type ResolveResult =
    */
   | { ok: false; reason: CredentialFailure; credential?: ResolvedCredential };
 
-/** The Caller behind an IAM user's access key (pure, for in-memory indexes too). */
-export function userCaller(user: IamUserRecord, accessKeyId: string): Caller {
-  return {
-    accountId: user.accountId,
-    arn: user.arn,
-    principalArn: user.arn,
-    principalId: user.userId,
-    accessKeyId,
-    kind: 'user',
-    userName: user.userName,
-  };
-}
-
-/** The Caller behind temporary credentials (pure). The role must be the one the session was issued for. */
-export function sessionCaller(s: SessionRecord, role: IamRoleRecord): Caller {
-  return {
-    accountId: s.accountId,
-    arn: assumedRoleArn(s.accountId, s.roleName, s.sessionName, role.arn.split(':')[1] ?? 'aws'),
-    principalArn: role.arn,
-    principalId: role.roleId,
-    accessKeyId: s.accessKeyId,
-    kind: 'assumed-role',
-    roleName: role.roleName,
-    sessionName: s.sessionName,
-  };
-}
+export { sessionCaller, userCaller };
 
 /** AWS access key IDs are 16–128 characters of [A-Z0-9]; anything else never reaches the store. */
 const ACCESS_KEY_ID = /^[A-Za-z0-9]{16,128}$/;
@@ -69,7 +44,7 @@ export async function resolveAccessKey(tx: Tx, accessKeyId: string, now: number)
   if (!ACCESS_KEY_ID.test(accessKeyId)) return { ok: false, reason: 'unknown_key' };
   const key = await tx.getAccessKey(accessKeyId);
   if (key) {
-    if (key.status !== 'Active') return { ok: false, reason: 'inactive_key' };
+    if (credentialProblem({ active: key.status === 'Active' }, now)) return { ok: false, reason: 'inactive_key' };
     const user = await tx.getUser(key.accountId, key.userName);
     if (!user) return { ok: false, reason: 'user_deleted' };
     return { ok: true, credential: { secretAccessKey: key.secretAccessKey, caller: userCaller(user, accessKeyId) } };
@@ -84,7 +59,7 @@ export async function resolveAccessKey(tx: Tx, accessKeyId: string, now: number)
     sessionToken: s.sessionToken,
     expiresAt: s.expiresAt,
   };
-  if (s.expiresAt <= now) return { ok: false, reason: 'session_expired', credential };
+  if (credentialProblem({ active: true, expiresAt: s.expiresAt }, now)) return { ok: false, reason: 'session_expired', credential };
   return { ok: true, credential };
 }
 

@@ -7,7 +7,7 @@
  * Lookups cost the same whatever the number of clusters or entries (maps keyed by principal).
  */
 import type { AccessEntryRecord, AssociationRecord, AuthenticationMode, AwsAuthRecord, ClusterRecord, OidcProviderRecord, UpdateRecord } from '../model/types.js';
-import { effectiveCluster } from '../clusters/rules.js';
+import { effectiveCluster } from '../rules/cluster.js';
 import { AwsAuthIndex, entryLookupKeys, principalArnKey } from '../mapping/index.js';
 import type { EntryLookup, Identity, MappingView } from '../mapping/index.js';
 import { EntryColumns } from './compact.js';

@@ -19,6 +19,7 @@
 import type { AccessEntryRecord, AccessEntryType, AccessScope, AssociationRecord, Tags } from '../model/types.js';
 import { principalArnKey, principalParts } from '../mapping/identity.js';
 import type { PrincipalParts } from '../mapping/identity.js';
+import { accessEntryArn, defaultUsername } from '../rules/entry.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
@@ -42,18 +43,10 @@ function packUuid(s: string, out: Uint8Array, at: number): boolean {
   return k === 16;
 }
 
-/** entries/rules.ts `defaultUsername`, from the ARN alone. */
+/** rules/entry.ts `defaultUsername`, from the ARN alone (undefined when a STANDARD entry's ARN does not parse). */
 export function derivedUsername(type: AccessEntryType, arn: string, p: PrincipalParts | undefined): string | undefined {
-  switch (type) {
-    case 'STANDARD':
-      if (!p) return undefined;
-      return p.kind === 'user' ? arn : `arn:${p.partition}:sts::${p.accountId}:assumed-role/${p.name}/{{SessionName}}`;
-    case 'EC2_LINUX':
-    case 'EC2_WINDOWS':
-      return 'system:node:{{EC2PrivateDNSName}}';
-    default:
-      return 'system:node:{{SessionName}}';
-  }
+  if (type !== 'STANDARD') return defaultUsername(type, p ?? { partition: '', accountId: '', kind: 'role', name: '' }, arn);
+  return p ? defaultUsername(type, p, arn) : undefined;
 }
 
 const SESSION_TAIL = '/{{SessionName}}';
@@ -87,11 +80,6 @@ function isDerivedEntryArn(s: string, prefix: string, p: PrincipalParts, uuid: s
   if (s.charCodeAt(at) !== 47 || !s.startsWith(p.name, at + 1)) return false;
   at += 1 + p.name.length;
   return s.charCodeAt(at) === 47 && s.endsWith(uuid);
-}
-
-/** entries/rules.ts `accessEntryArn`. */
-export function derivedEntryArn(region: string, clusterAccountId: string, clusterName: string, p: PrincipalParts, uuid: string): string {
-  return `arn:${p.partition}:eks:${region}:${clusterAccountId}:access-entry/${clusterName}/${p.kind}/${p.accountId}/${p.name}/${uuid}`;
 }
 
 function isEmpty(o: object): boolean {
@@ -314,7 +302,7 @@ export class EntryColumns {
       createdAt: this.created[i]!,
       modifiedAt: this.modified[i]!,
       uuid,
-      accessEntryArn: o?.accessEntryArn ?? derivedEntryArn(this.ctx.region, this.ctx.accountId, this.ctx.clusterName, parts!, uuid),
+      accessEntryArn: o?.accessEntryArn ?? accessEntryArn({ partition: parts!.partition, region: this.ctx.region, clusterAccountId: this.ctx.accountId, clusterName: this.ctx.clusterName, principal: parts!, uuid }),
     };
   }
 

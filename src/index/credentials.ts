@@ -3,6 +3,7 @@
  * round trip: access keys (with the user behind them) and AssumeRole sessions (with the role).
  * Reloaded per account on change. Also knows which principal IDs exist, to spot stale entries.
  */
+import { sessionCaller, userCaller } from '../rules/credentials.js';
 import type { Caller } from '../model/types.js';
 import type { Change, Tx } from '../store/repo.js';
 import type { Store } from '../store/store.js';
@@ -48,7 +49,7 @@ async function loadAccount(tx: Tx, accountId: string, now: number): Promise<Acco
       secretAccessKey: k.secretAccessKey,
       kind: 'user',
       active: k.status === 'Active',
-      caller: { accountId, arn: u.arn, principalArn: u.arn, principalId: u.userId, accessKeyId: k.accessKeyId, kind: 'user', userName: u.userName },
+      caller: userCaller(u, k.accessKeyId),
     });
   }
   for (const s of await tx.listSessions(accountId, now)) {
@@ -62,16 +63,7 @@ async function loadAccount(tx: Tx, accountId: string, now: number): Promise<Acco
       active: true,
       expiresAt: s.expiresAt,
       sessionToken: s.sessionToken,
-      caller: {
-        accountId,
-        arn: `arn:${r.arn.split(':')[1]}:sts::${accountId}:assumed-role/${r.roleName}/${s.sessionName}`,
-        principalArn: r.arn,
-        principalId: r.roleId,
-        accessKeyId: s.accessKeyId,
-        kind: 'assumed-role',
-        roleName: r.roleName,
-        sessionName: s.sessionName,
-      },
+      caller: sessionCaller(s, r),
     });
   }
   return { revision, keys, principalIds, principalsByArn };

@@ -2,9 +2,9 @@
 // §7.2–7.3, Appendix B). Pure: IAM is reached only through the optional resolvePrincipal callback,
 // the plan is plain JSON, and viewAfterMigration turns it into the view mapIdentity would see.
 import { classifyPrincipal } from '../arn/index.js';
-import { isAwsError } from '../aws/errors.js';
-import { defaultGroups, defaultUsername, parsePrincipalArn, validateGroups, validateUsername } from '../entries/rules.js';
-import type { PrincipalArnInfo } from '../entries/rules.js';
+import { checkEntryPrincipal, checkGroups, checkUsername, defaultGroups, defaultUsername } from '../rules/entry.js';
+import type { PrincipalArnInfo } from '../rules/entry.js';
+import type { RuleViolation } from '../rules/violation.js';
 import type { AccessEntryRecord, AccessEntryType, AssociationRecord, AuthenticationMode, AwsAuthMapping } from '../model/types.js';
 import { accessPolicyArn } from '../policy/catalogue.js';
 import type { AwsAuthLists } from './aws-auth.js';
@@ -218,12 +218,9 @@ export function modeTransitions(from: AuthenticationMode, to: MigrationTarget): 
 }
 
 function planCreatorEntry(creator: CreatorGrant, clusterAccountId: string): ProposedEntry | undefined {
-  let info: PrincipalArnInfo;
-  try {
-    info = parsePrincipalArn(creator.principalArn, 'STANDARD', clusterAccountId);
-  } catch {
-    return undefined;
-  }
+  const checked = checkEntryPrincipal(creator.principalArn, 'STANDARD', clusterAccountId);
+  if (!checked.ok) return undefined;
+  const info: PrincipalArnInfo = checked.value;
   return {
     principalArn: creator.principalArn,
     principalId: creator.principalId,
@@ -338,10 +335,7 @@ function proposeEntry(
   principalId: string | null,
   problem: ProblemFn,
 ): { entry?: ProposedEntry; equivalent: boolean } {
-  const refused = (code: ProblemCode, e: unknown, what: string) => {
-    if (!isAwsError(e)) throw e;
-    problem(code, 'blocker', `${what}: ${e.message}`);
-  };
+  const refused = (code: ProblemCode, v: RuleViolation, what: string) => problem(code, 'blocker', `${what}: ${v.message}`);
   const nodeType = nodeTypeForRow(mapping.username, mapping.groups);
   if (nodeType && kind === 'user') {
     problem('node_row_not_role', 'blocker', `the row gives an IAM user the group system:nodes; node access entries take IAM roles only and other entries refuse system: groups.`);
@@ -351,10 +345,9 @@ function proposeEntry(
   if (nodeType) {
     let blocked = false;
     let equivalent = true;
-    try {
-      parsePrincipalArn(principalArn, nodeType, input.clusterAccountId);
-    } catch (e) {
-      refused('principal_refused', e, `an ${nodeType} entry cannot use ${principalArn}`);
+    const checked = checkEntryPrincipal(principalArn, nodeType, input.clusterAccountId);
+    if (!checked.ok) {
+      refused('principal_refused', checked.violation, `an ${nodeType} entry cannot use ${principalArn}`);
       blocked = true;
     }
     const username = nodeUsername(nodeType);
@@ -383,10 +376,10 @@ function proposeEntry(
   let blocked = false;
   let equivalent = true;
   let info: PrincipalArnInfo | undefined;
-  try {
-    info = parsePrincipalArn(principalArn, 'STANDARD', input.clusterAccountId);
-  } catch (e) {
-    refused('principal_refused', e, `an access entry cannot use ${principalArn}`);
+  const principal = checkEntryPrincipal(principalArn, 'STANDARD', input.clusterAccountId);
+  if (principal.ok) info = principal.value;
+  else {
+    refused('principal_refused', principal.violation, `an access entry cannot use ${principalArn}`);
     blocked = true;
   }
 
@@ -402,10 +395,10 @@ function proposeEntry(
   }
   const keep = mapping.groups.filter((g) => !g.startsWith('system:'));
   let groups: string[] = [];
-  try {
-    groups = validateGroups(keep);
-  } catch (e) {
-    refused('group_refused', e, 'the groups cannot be kept');
+  const kept = checkGroups(keep);
+  if (kept.ok) groups = kept.value;
+  else {
+    refused('group_refused', kept.violation, 'the groups cannot be kept');
     blocked = true;
   }
   for (const g of keep) {
@@ -423,10 +416,10 @@ function proposeEntry(
     problem('template_not_allowed', 'blocker', `username ${mapping.username} uses {{EC2PrivateDNSName}}, which only EC2_LINUX/EC2_WINDOWS entries resolve.`);
     blocked = true;
   } else {
-    try {
-      username = validateUsername(mapping.username);
-    } catch (e) {
-      refused('username_refused', e, `access entries refuse the username ${mapping.username}`);
+    const checked = checkUsername(mapping.username);
+    if (checked.ok) username = checked.value;
+    else {
+      refused('username_refused', checked.violation, `access entries refuse the username ${mapping.username}`);
       blocked = true;
     }
     if (/\{\{(AccountID|AccessKeyID)\}\}/.test(mapping.username)) {

@@ -4,10 +4,12 @@
  * a failure midway; never leaves an API-mode cluster without an administrator path).
  */
 import { eksError } from '../aws/errors.js';
-import type { OpContext } from '../clusters/context.js';
+import type { OpContext } from '../ops/context.js';
 import { applyAwsAuth } from '../clusters/aws-auth.js';
-import { loadCluster, loadClusterForWrite, updateClusterConfig } from '../clusters/service.js';
-import { effectiveCluster } from '../clusters/rules.js';
+import { updateClusterConfig } from '../clusters/service.js';
+import { loadCluster } from '../clusters/view.js';
+import { loadClusterForWrite } from '../clusters/updates.js';
+import { effectiveCluster } from '../rules/cluster.js';
 import { associateAccessPolicy, createAccessEntry } from '../entries/service.js';
 import type { AwsAuthLists, Identity, MigrationPlan, MigrationTarget, ResolvedPrincipal } from '../mapping/index.js';
 import { createMappingView, parseAwsAuth, planAwsAuthMigration, viewAfterMigration } from '../mapping/index.js';

@@ -9,11 +9,14 @@
  * from that instant and the next write on the cluster removes the row.
  * They work in every authentication mode.
  */
-import { eksError, eksMessages } from '../aws/errors.js';
-import type { OpContext } from '../clusters/context.js';
-import type { ClusterView } from '../clusters/service.js';
-import { assertVisible, loadCluster, loadClusterForWrite, startUpdate } from '../clusters/service.js';
-import { effectiveCluster } from '../clusters/rules.js';
+import { eksError } from '../aws/errors.js';
+import { eksMessages } from '../rules/messages.js';
+import type { OpContext } from '../ops/context.js';
+import { startUpdate } from '../clusters/service.js';
+import type { ClusterView } from '../clusters/view.js';
+import { assertVisible, loadCluster } from '../clusters/view.js';
+import { loadClusterForWrite } from '../clusters/updates.js';
+import { effectiveCluster } from '../rules/cluster.js';
 import type { OidcProviderRecord, UpdateRecord } from '../model/types.js';
 import type { Tx } from '../store/repo.js';
 import {

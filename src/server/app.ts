@@ -11,11 +11,13 @@ import type { Server as HttpServer } from 'node:http';
 import pino from 'pino';
 import rateLimit from '@fastify/rate-limit';
 import { AwsError, eksError } from '../aws/errors.js';
+import { restJsonError } from '../aws/error-tables.js';
 import { sendAwsError } from '../aws/rest-json.js';
 import { AuditRecorder } from '../audit/recorder.js';
 import { Authenticator } from '../authn/authenticator.js';
-import { settleUpdates, loadCluster } from '../clusters/service.js';
-import { effectiveCluster, partitionOf } from '../clusters/rules.js';
+import { settleUpdates } from '../clusters/updates.js';
+import { loadCluster } from '../clusters/view.js';
+import { effectiveCluster, partitionOf } from '../rules/cluster.js';
 import { eksApiPlugin, eksNotFoundHandler } from '../eks-api/plugin.js';
 import type { ManagementDeps } from '../aws/management-call.js';
 import type { ClusterEndpoint } from '../eks-api/shapes.js';
@@ -225,15 +227,9 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     });
 
     // Registered before the plugins so that their routes inherit it (fastify binds handlers at registration).
-    app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-      if (err instanceof AwsError) return sendAwsError(reply, err);
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-      if (status === 500) log.error({ err, url: req.url }, 'unhandled error');
-      const code = status === 413 ? 'RequestEntityTooLargeException' : status === 429 ? 'ThrottlingException' : status === 500 ? 'ServerException' : 'BadRequestException';
-      const message = status === 500 ? 'Entryway hit an internal error.' : status === 429 ? 'Rate exceeded' : err.message;
-      if (status === 429) reply.header('retry-after', '1');
-      void reply.code(status).header('x-amzn-errortype', code).send({ message });
-    });
+    app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) =>
+      sendAwsError(reply, restJsonError(err, { bodyLimit: app.initialConfig.bodyLimit, onUnexpected: (e) => log.error({ err: e, url: req.url }, 'unhandled error') })),
+    );
 
     // Per-client rate limits (client = source IP), one budget per surface shared by all its routes.
     // Management calls answer AWS's ThrottlingException (clients back off and retry); the webhooks are

@@ -9,6 +9,7 @@ import Fastify, { LogController } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { restJsonError } from '../aws/error-tables.js';
 
 /** A request as SigV4 sees it: the path and query exactly as they came over the wire. */
 export interface RawRequest {
@@ -69,9 +70,9 @@ export function createBaseApp(opts: BaseAppOptions = {}): FastifyInstance {
     routerOptions: { maxParamLength: 4096 },
     // Errors raised before routing (a path with invalid percent-encoding, …) answered AWS-style.
     frameworkErrors: (err, _req, reply) => {
-      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+      const e = restJsonError(err.statusCode ? err : Object.assign(err, { statusCode: 400 }));
       const r = reply as unknown as { code(n: number): typeof r; header(k: string, v: string): typeof r; send(b: string): unknown };
-      void r.code(status).header('x-amzn-errortype', 'BadRequestException').header('content-type', 'application/json').send(JSON.stringify({ message: err.message }));
+      void r.code(e.status).header('x-amzn-errortype', e.code).header('content-type', 'application/json').send(JSON.stringify({ message: e.message }));
     },
     // The default router decodes params; routes that need the raw form read req.raw.url.
     ...(opts.https ? { https: opts.https } : {}),

@@ -1,16 +1,23 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AwsError } from '../aws/errors.js';
+import { restJsonError } from '../aws/error-tables.js';
 import type { AuthenticationMode, ClusterRecord, UpdateRecord } from '../model/types.js';
 import { AUTHENTICATION_MODES } from '../model/types.js';
-import { assertModeMove, clusterArn, effectiveCluster, isValidClusterName, parseAuthenticationMode, partitionOf, updateStatus, validateClusterName } from './rules.js';
+import { checkAuthenticationMode, checkClusterName, checkModeMove, clusterArn, effectiveCluster, isValidClusterName, partitionOf, updateStatus } from './cluster.js';
+import { must } from './violation.js';
+
+// The rules return violations; the assertions below read them as the EKS API answers them.
+const validateClusterName = (n: unknown) => must(checkClusterName(n));
+const parseAuthenticationMode = (m: unknown) => must(checkAuthenticationMode(m));
+const assertModeMove = (from: AuthenticationMode, to: AuthenticationMode) => must(checkModeMove(from, to));
 
 function throwsInvalidParameter(fn: () => unknown, message?: string | RegExp): void {
   let err: unknown;
   try {
     fn();
   } catch (e) {
-    err = e;
+    err = restJsonError(e);
   }
   assert.ok(err instanceof AwsError, `expected an AwsError, got ${String(err)}`);
   assert.equal(err.code, 'InvalidParameterException', `code (message: ${err.message})`);

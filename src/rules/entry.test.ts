@@ -1,24 +1,33 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AwsError } from '../aws/errors.js';
+import { restJsonError } from '../aws/error-tables.js';
 import type { AccessEntryType } from '../model/types.js';
 import { ACCESS_ENTRY_TYPES } from '../model/types.js';
-import type { PrincipalArnInfo } from './rules.js';
+import type { PrincipalArnInfo } from './entry.js';
 import {
   MAX_GROUPS,
   MAX_GROUP_LENGTH,
   MAX_USERNAME_LENGTH,
   RESERVED_USERNAME_PREFIXES,
   accessEntryArn,
-  assertNotConfigMapOnly,
+  checkEntryPrincipal,
+  checkEntryType,
+  checkGroups,
+  checkModeTakesEntries,
+  checkUsername,
   defaultGroups,
   defaultUsername,
-  parseEntryType,
-  parsePrincipalArn,
   typeAcceptsPolicies,
-  validateGroups,
-  validateUsername,
-} from './rules.js';
+} from './entry.js';
+import { must } from './violation.js';
+
+// The rules return violations; the assertions below read them as the EKS API answers them.
+const parseEntryType = (t: unknown) => must(checkEntryType(t));
+const parsePrincipalArn = (arn: unknown, type: AccessEntryType, account: string) => must(checkEntryPrincipal(arn, type, account));
+const validateUsername = (u: unknown) => must(checkUsername(u));
+const validateGroups = (g: unknown) => must(checkGroups(g));
+const assertNotConfigMapOnly = (mode: string) => must(checkModeTakesEntries(mode));
 
 const ACCT = '111122223333';
 const OTHER = '444455556666';
@@ -29,7 +38,7 @@ function throwsEks(fn: () => unknown, code: string, message?: string | RegExp): 
   try {
     fn();
   } catch (e) {
-    err = e;
+    err = restJsonError(e);
   }
   assert.ok(err instanceof AwsError, `expected an AwsError, got ${String(err)}`);
   assert.equal(err.code, code, `code (message: ${err.message})`);

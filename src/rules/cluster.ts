@@ -1,13 +1,17 @@
 /**
- * Cluster rules: names, authentication-mode moves, update bookkeeping. Pure.
+ * Cluster rules: names, authentication-mode moves, update bookkeeping, the cluster ARN. Pure.
  * Asynchronous EKS updates are modelled as records with a completion time: an update is
  * InProgress until then and takes effect at that instant, so every replica and the in-memory
  * index agree on the effective state by reading the clock, with no background job required.
  */
-import { eksError, eksMessages } from '../aws/errors.js';
+import type { Partition } from '../arn/arn.js';
+import { formatArn } from '../arn/arn.js';
 import type { AuthenticationMode, ClusterRecord, UpdateRecord, UpdateStatus } from '../model/types.js';
 import { AUTHENTICATION_MODES } from '../model/types.js';
 import { showValue } from '../model/show.js';
+import { eksMessages } from './messages.js';
+import type { Checked } from './violation.js';
+import { ok, violated } from './violation.js';
 
 const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9\-_]*$/;
 
@@ -16,22 +20,17 @@ export function isValidClusterName(name: unknown): name is string {
   return typeof name === 'string' && name.length >= 1 && name.length <= 100 && CLUSTER_NAME.test(name);
 }
 
-export function validateClusterName(name: unknown): string {
-  if (!isValidClusterName(name)) {
-    throw eksError.invalidParameter(
-      'The cluster name must be 1 to 100 characters, start with a letter or digit, and contain only letters, digits, hyphens and underscores.',
-    );
-  }
-  return name;
+export function checkClusterName(name: unknown): Checked<string> {
+  return isValidClusterName(name)
+    ? ok(name)
+    : violated('cluster_name_invalid', 'The cluster name must be 1 to 100 characters, start with a letter or digit, and contain only letters, digits, hyphens and underscores.');
 }
 
-export function parseAuthenticationMode(input: unknown): AuthenticationMode {
+export function checkAuthenticationMode(input: unknown): Checked<AuthenticationMode> {
   if (typeof input !== 'string' || !(AUTHENTICATION_MODES as readonly string[]).includes(input)) {
-    throw eksError.invalidParameter(
-      `The authentication mode ${showValue(input)} is not valid. Valid values are ${AUTHENTICATION_MODES.join(', ')}.`,
-    );
+    return violated('authentication_mode_invalid', `The authentication mode ${showValue(input)} is not valid. Valid values are ${AUTHENTICATION_MODES.join(', ')}.`);
   }
-  return input as AuthenticationMode;
+  return ok(input as AuthenticationMode);
 }
 
 const ALLOWED_MOVES: Record<AuthenticationMode, AuthenticationMode | undefined> = {
@@ -41,8 +40,8 @@ const ALLOWED_MOVES: Record<AuthenticationMode, AuthenticationMode | undefined> 
 };
 
 /** The one-way moves CONFIG_MAP → API_AND_CONFIG_MAP → API; anything else is EKS's error. */
-export function assertModeMove(from: AuthenticationMode, to: AuthenticationMode): void {
-  if (ALLOWED_MOVES[from] !== to) throw eksError.invalidParameter(eksMessages.unsupportedModeUpdate(from, to));
+export function checkModeMove(from: AuthenticationMode, to: AuthenticationMode): Checked<AuthenticationMode> {
+  return ALLOWED_MOVES[from] === to ? ok(to) : violated('mode_move_unsupported', eksMessages.unsupportedModeUpdate(from, to), 'invalid_parameter', { from, to });
 }
 
 export function updateStatus(u: UpdateRecord, now: number): UpdateStatus {
@@ -78,10 +77,11 @@ export function effectiveCluster(c: ClusterRecord, updates: readonly UpdateRecor
 }
 
 export function clusterArn(partition: string, region: string, accountId: string, name: string): string {
-  return `arn:${partition}:eks:${region}:${accountId}:cluster/${name}`;
+  return formatArn({ partition: partition as Partition, service: 'eks', region, accountId, resource: `cluster/${name}` });
 }
 
-export function partitionOf(region: string): string {
+/** The partition a region belongs to (its ARNs and STS hosts). */
+export function partitionOf(region: string): Partition {
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
   if (region.startsWith('us-iso-')) return 'aws-iso';
