@@ -12,7 +12,7 @@ import type { Identity, TokenConfig } from '../token/index.js';
 import { TOKEN_PREFIX, parseToken, verifyTokenOffline, verifyTokenWithSts, StsThrottlingError } from '../token/index.js';
 import type { Indexes } from '../index/indexes.js';
 import type { ClusterSlice } from '../index/access-index.js';
-import type { KubernetesUser } from '../webhooks/tokenreview.js';
+import type { KubernetesUser } from '../mapping/identity.js';
 import { credentialProblem, sessionTokenProblem } from '../rules/credentials.js';
 import { TokenCache } from './token-cache.js';
 

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isAwsError } from '../aws/errors.js';
+import { isAwsError } from '../errors/aws-error.js';
 import { parseQuery } from '../sigv4/index.js';
 import { decodeParams, requestPairs } from './form.js';
 import { errorJson, errorXml, successJson, successXml, xmlEscape } from './xml.js';
-import { AwsError } from '../aws/errors.js';
+import { AwsError } from '../errors/aws-error.js';
 
 const decode = (s: string) => {
   const q = parseQuery(s);

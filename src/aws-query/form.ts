@@ -6,7 +6,7 @@
  * - repeated names, a name that is both a value and a parent, bad escapes, invalid UTF-8 and
  *   absurd sizes are refused with a 400 instead of being guessed at.
  */
-import { AwsError } from '../aws/errors.js';
+import { AwsError } from '../errors/aws-error.js';
 import type { Params } from '../iam/input.js';
 import { parseQuery } from '../sigv4/index.js';
 

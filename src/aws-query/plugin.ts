@@ -8,7 +8,7 @@
 import { queryError } from '../aws/error-tables.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditNote, UnheldPrincipals } from '../ops/context.js';
-import { AwsError } from '../aws/errors.js';
+import { AwsError } from '../errors/aws-error.js';
 import type { AuthResult } from '../iam/authenticate.js';
 import { authenticateRequest, describeAuthFailure, queryAuthError } from '../iam/authenticate.js';
 import type { RandomSource } from '../iam/ids.js';
@@ -16,7 +16,7 @@ import { Input } from '../iam/input.js';
 import type { Operation, QueryService } from '../iam/operations.js';
 import { API_VERSIONS, findOperation } from '../iam/operations.js';
 import type { AuditEvent, Caller } from '../model/types.js';
-import { rawRequestOf } from '../server/http.js';
+import { rawRequestOf } from '../aws/raw-request.js';
 import type { Store } from '../store/store.js';
 import type { Tx } from '../store/repo.js';
 import { decodeParams, requestPairs } from './form.js';

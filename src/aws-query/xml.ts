@@ -5,7 +5,7 @@
  * Lists are `<member>` elements; booleans `true`/`false`. With `Accept: application/json` (what
  * aws-iam-authenticator sends to STS) the same structure is rendered as JSON.
  */
-import type { AwsError } from '../aws/errors.js';
+import type { AwsError } from '../errors/aws-error.js';
 import type { Shape, Value } from '../iam/shapes.js';
 
 export const NAMESPACES = {

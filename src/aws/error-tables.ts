@@ -5,7 +5,7 @@
  * rest-json (EKS and Entryway's own API) and query (IAM/STS) differ in codes, not in structure.
  * Kubernetes Status has its table in kube-api/errors.ts.
  */
-import { AwsError, eksError } from './errors.js';
+import { AwsError, eksError } from '../errors/aws-error.js';
 import { isRuleViolation } from '../rules/violation.js';
 import { StoreConflictError, StoreUnavailableError } from '../store/sql.js';
 

@@ -8,11 +8,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditNote, OpContext, UnheldPrincipals } from '../ops/context.js';
 import { isValidClusterName } from '../rules/cluster.js';
 import type { AuditEvent, Caller } from '../model/types.js';
-import type { RawRequest } from '../server/http.js';
-import { rawRequestOf } from '../server/http.js';
+import type { RawRequest } from '../sigv4/index.js';
+import { rawRequestOf } from './raw-request.js';
 import type { Tx } from '../store/repo.js';
 import type { Store } from '../store/store.js';
-import { AwsError } from './errors.js';
+import { AwsError } from '../errors/aws-error.js';
 import { restJsonError } from './error-tables.js';
 import { parseJsonBody, parseQuery, sendAwsError } from './rest-json.js';
 

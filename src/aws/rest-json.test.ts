@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_JSON_DEPTH, jsonDepth, parseJsonBody, parseQuery } from './rest-json.js';
-import { AwsError } from './errors.js';
+import { AwsError } from '../errors/aws-error.js';
 
 test('jsonDepth counts nesting outside strings', () => {
   assert.equal(jsonDepth('{}'), 1);

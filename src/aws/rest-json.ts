@@ -3,7 +3,7 @@
  * errors rendered as AWS does (status, `x-amzn-ErrorType`, JSON `{message, …}`).
  */
 import type { FastifyReply } from 'fastify';
-import { AwsError, eksError } from './errors.js';
+import { AwsError, eksError } from '../errors/aws-error.js';
 
 export function sendAwsError(reply: FastifyReply, e: AwsError): FastifyReply {
   reply.code(e.status).header('x-amzn-errortype', e.code).header('content-type', 'application/json');

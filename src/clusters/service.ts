@@ -4,8 +4,8 @@
  * API shapes lives in eks-api.
  */
 import { randomUUID } from 'node:crypto';
-import { eksError } from '../aws/errors.js';
-import { validateTags } from '../aws/tags.js';
+import { eksError } from '../errors/aws-error.js';
+import { validateTags } from '../rules/tags.js';
 import { createCreatorEntry } from '../entries/creator.js';
 import { assertModeMoveKeepsAdmin } from '../entries/lockout.js';
 import { showValue } from '../model/show.js';

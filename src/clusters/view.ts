@@ -2,7 +2,7 @@
  * A cluster as the domain services read it: its record and its updates, visible only to its own
  * account. Depends on the store alone, so every service may use it without a cycle.
  */
-import { eksError } from '../aws/errors.js';
+import { eksError } from '../errors/aws-error.js';
 import type { ClusterRecord, UpdateRecord } from '../model/types.js';
 import { isValidClusterName } from '../rules/cluster.js';
 import { eksMessages } from '../rules/messages.js';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AwsError } from '../aws/errors.js';
+import { AwsError } from '../errors/aws-error.js';
 import { decodeNextToken, encodeNextToken, page, parseMaxResults } from './pagination.js';
 
 function throwsInvalidParameter(fn: () => unknown, message: string): void {

@@ -3,7 +3,7 @@
  * are added or removed between calls. The token is bound to the list it came from; any token that
  * does not decode to one for this list is InvalidParameterException.
  */
-import { eksError } from '../aws/errors.js';
+import { eksError } from '../errors/aws-error.js';
 import { hasControlCharacters } from '../rules/entry.js';
 
 interface TokenBody {

@@ -4,13 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AwsError, eksError } from '../aws/errors.js';
+import { AwsError, eksError } from '../errors/aws-error.js';
 import { restJsonError } from '../aws/error-tables.js';
 import { sendAwsError } from '../aws/rest-json.js';
-import type { AuthorizationRequest, ManagementDeps, ParsedCall } from '../aws/management-call.js';
+import type { AuthorizationRequest } from '../aws/management-call.js';
 import { handleManagementCall } from '../aws/management-call.js';
-import { validateTagKeys, validateTags } from '../aws/tags.js';
-import type { OpContext } from '../ops/context.js';
+import { validateTagKeys, validateTags } from '../rules/tags.js';
 import { effectiveCluster, isValidClusterName } from '../rules/cluster.js';
 import type { ClusterView } from '../clusters/view.js';
 import { assertVisible, loadCluster } from '../clusters/view.js';
@@ -35,38 +34,15 @@ import { getAccessPolicy, listAccessPolicies } from '../policy/catalogue.js';
 import { checkAcceptsPolicies, hasControlCharacters } from '../rules/entry.js';
 import { must } from '../rules/violation.js';
 import { decodeNextToken, page, parseMaxResults } from './pagination.js';
-import type { ClusterEndpoint } from './shapes.js';
+import type { EksApiOptions, EksCall, EksRoute } from './route.js';
+import { clusterResource, queryString } from './route.js';
+import { identityProviderRoutes } from './identity-provider-routes.js';
 import { accessEntryShape, associatedPolicyShape, clusterShape, updateShape } from './shapes.js';
 
 export type { AuthorizationRequest };
+export type { EksApiOptions, EksCall, EksRoute } from './route.js';
 
-export interface EksApiOptions extends ManagementDeps {
-  endpointFor: (clusterName: string) => ClusterEndpoint;
-  /** Routes of other EKS features (identity provider configs) run with the same plumbing. */
-  extraRoutes?: EksRoute[];
-}
-
-type Kind = 'read' | 'write';
-
-export interface EksCall extends ParsedCall {
-  ctx: OpContext;
-}
-
-export interface EksRoute {
-  method: 'GET' | 'POST' | 'DELETE';
-  url: string;
-  operation: string;
-  kind: Kind;
-  /** The IAM resource the call is authorized against. */
-  resource: (call: Omit<EksCall, 'ctx'>, o: EksApiOptions) => string;
-  context?: (call: Omit<EksCall, 'ctx'>) => Record<string, string | string[]>;
-  /** The clientRequestToken makes this call idempotent. */
-  idempotent?: boolean;
-  run: (call: EksCall, o: EksApiOptions) => Promise<Record<string, unknown>>;
-}
-
-const clusterArnOf = (c: { caller: Caller; params: Record<string, string> }, o: EksApiOptions) =>
-  `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:cluster/${c.params.name ?? '*'}`;
+const clusterArnOf = (c: { caller: Caller; params: Record<string, string> }, o: EksApiOptions) => clusterResource(c, o);
 
 function accessEntryResource(c: { caller: Caller; params: Record<string, string> }, o: EksApiOptions): string {
   // access-entry/<cluster>/<role|user>/<account>/<name>/<uuid>: the UUID is not known before the
@@ -84,12 +60,6 @@ function accessEntryResource(c: { caller: Caller; params: Record<string, string>
 const text = (v: unknown, fallback = ''): string =>
   v === undefined || v === null ? fallback : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 const texts = (v: unknown[]): string[] => v.map((x) => text(x));
-
-function queryString(q: Record<string, string | string[]>, key: string): string | undefined {
-  const v = q[key];
-  if (Array.isArray(v)) throw eksError.invalidParameter(`${key} may be given only once.`);
-  return v;
-}
 
 /** Read path: completed-but-unwritten updates (e.g. the creator entry of a mode move) are written first. */
 async function readView(call: EksCall, o: EksApiOptions): Promise<ClusterView> {
@@ -481,7 +451,7 @@ export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Prom
   app.setErrorHandler((err: FastifyError, req, reply) => {
     sendAwsError(reply, restJsonError(err, { bodyLimit: app.initialConfig.bodyLimit, onUnexpected: (e) => req.log.error({ err: e }, 'unhandled error in EKS API') }));
   });
-  for (const route of [...ROUTES, ...(o.extraRoutes ?? [])]) {
+  for (const route of [...ROUTES, ...identityProviderRoutes]) {
     app.route({
       method: route.method,
       url: route.url,

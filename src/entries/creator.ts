@@ -4,8 +4,8 @@
  * move out of CONFIG_MAP; depends only on the rules and the store.
  */
 import { randomUUID } from 'node:crypto';
-import { eksError } from '../aws/errors.js';
-import { validateTags } from '../aws/tags.js';
+import { eksError } from '../errors/aws-error.js';
+import { validateTags } from '../rules/tags.js';
 import type { AccessEntryRecord, ClusterRecord } from '../model/types.js';
 import type { OpContext } from '../ops/context.js';
 import {

@@ -6,7 +6,7 @@
  * refused with a message naming the setting. Moving a cluster to API while its only admin path is an
  * aws-auth `system:masters` row is refused the same way.
  */
-import { eksError } from '../aws/errors.js';
+import { eksError } from '../errors/aws-error.js';
 import type { ClusterView } from '../clusters/view.js';
 import { effectiveCluster } from '../rules/cluster.js';
 import type { UnheldPrincipals } from '../ops/context.js';

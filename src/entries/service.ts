@@ -2,7 +2,7 @@
  * Access-entry and access-policy operations of the EKS API over one store transaction.
  * Its rules live in rules/ (entry.ts, cluster.ts); the policy catalogue and scope rules in policy/.
  */
-import { eksError } from '../aws/errors.js';
+import { eksError } from '../errors/aws-error.js';
 import type { ClusterView } from '../clusters/view.js';
 import { assertVisible, loadCluster } from '../clusters/view.js';
 import { loadClusterForWrite } from '../clusters/updates.js';

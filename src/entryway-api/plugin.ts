@@ -6,7 +6,7 @@
  * the server means a change reaches every replica's index at once.
  */
 import type { FastifyInstance } from 'fastify';
-import { eksError } from '../aws/errors.js';
+import { eksError } from '../errors/aws-error.js';
 import { singleQueryValue } from '../aws/rest-json.js';
 import type { ManagementDeps, ParsedCall } from '../aws/management-call.js';
 import { handleManagementCall } from '../aws/management-call.js';
@@ -28,8 +28,6 @@ export interface EntrywayApiOptions extends ManagementDeps {
   indexes: Indexes;
   /** What `entryway kubeconfig webhooks` needs: URLs, CA and the webhook bearer token. */
   webhookConfig: () => { url: string; ca?: string; token: string; oidcCa?: string };
-  /** Extra routes contributed by other modules (doctor, migration) with the same plumbing. */
-  extraRoutes?: EntrywayRoute[];
 }
 
 export interface EntrywayCall extends ParsedCall {
@@ -393,7 +391,7 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
 ];
 
 export async function entrywayApiPlugin(app: FastifyInstance, o: EntrywayApiOptions): Promise<void> {
-  for (const route of [...BUILTIN_ROUTES, ...(o.extraRoutes ?? [])]) {
+  for (const route of BUILTIN_ROUTES) {
     app.route({
       method: route.method,
       url: route.url,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RawRequest } from '../server/http.js';
+import type { RawRequest } from '../sigv4/index.js';
 import { presignGetCallerIdentity, signRequest } from '../sigv4/index.js';
 import type { AwsCredentials } from '../sigv4/index.js';
 import { authenticateRequest, queryAuthError, restJsonAuthError } from './authenticate.js';

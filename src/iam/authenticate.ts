@@ -4,9 +4,9 @@
  * the session's. Failures are typed; each protocol turns them into AWS's error with
  * `queryAuthError` (IAM/STS) or `restJsonAuthError` (EKS).
  */
-import { AwsError } from '../aws/errors.js';
+import { AwsError } from '../errors/aws-error.js';
 import type { Caller } from '../model/types.js';
-import type { RawRequest } from '../server/http.js';
+import type { RawRequest } from '../sigv4/index.js';
 import type { AwsProtocol, ParsedSigV4, SigV4Error } from '../sigv4/index.js';
 import { expiredSessionTokenError, parseSigV4, unknownAccessKeyError, verifySigV4 } from '../sigv4/index.js';
 import type { Store } from '../store/store.js';

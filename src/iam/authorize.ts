@@ -4,7 +4,7 @@
  * managed policies and inline policies and those of its groups; for an assumed-role session those
  * of the role.
  */
-import { AwsError } from '../aws/errors.js';
+import { AwsError } from '../errors/aws-error.js';
 import type { Caller, IamPrincipalType } from '../model/types.js';
 import type { Tx } from '../store/repo.js';
 import { getManagedPolicyRecord } from './lookup.js';

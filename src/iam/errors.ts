@@ -3,7 +3,7 @@
  * the wording AWS uses for them. Messages marked "observed" were seen in AWS responses quoted in
  * public bug reports; the others follow the same pattern.
  */
-import { AwsError } from '../aws/errors.js';
+import { AwsError } from '../errors/aws-error.js';
 
 export const iamError = {
   noSuchEntity: (message: string) => new AwsError('NoSuchEntity', 404, message),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isAwsError } from '../aws/errors.js';
+import { isAwsError } from '../errors/aws-error.js';
 import { Input } from './input.js';
 import { RULES } from './names.js';
 

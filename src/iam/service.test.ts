@@ -6,7 +6,7 @@ import { authorize, evaluateAccess, SETTING_BOOTSTRAP_ADMIN_ARN, SETTING_PRIMARY
 import { resolveAccessKey } from './credentials.js';
 import { ACCOUNT, T0, harness, policyDoc, trustAccount } from './testdata/harness.js';
 import type { Harness } from './testdata/harness.js';
-import { isAwsError } from '../aws/errors.js';
+import { isAwsError } from '../errors/aws-error.js';
 import { SqliteStore } from '../store/sqlite.js';
 
 const RO = 'arn:aws:iam::aws:policy/ReadOnlyAccess';

@@ -9,9 +9,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator, AuthnOutcome } from '../authn/authenticator.js';
 import type { ClusterSlice } from '../index/access-index.js';
-import { AwsError } from '../aws/errors.js';
+import { AwsError } from '../errors/aws-error.js';
 import { MAX_REVIEW_TOKEN_BYTES } from '../webhooks/tokenreview.js';
-import type { KubernetesUser } from '../webhooks/tokenreview.js';
+import type { KubernetesUser } from '../mapping/identity.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import type { ReviewKind, ReviewRequest } from './request.js';
 import { attributesOf, MAX_REVIEW_BODY_BYTES, parseReviewRequest, ReviewRequestError } from './request.js';

@@ -24,7 +24,7 @@ import { rulesFor } from '../policy/engine.js';
 import type { PolicyRule } from '../policy/rbac.js';
 import { rulesAllow } from '../policy/rbac.js';
 import { principalIdFromReview } from '../webhooks/sar.js';
-import type { KubernetesUser } from '../webhooks/tokenreview.js';
+import type { KubernetesUser } from '../mapping/identity.js';
 import { AUTHENTICATED_DEFAULTS } from './default-rules.js';
 
 export const GROUP_AUTHENTICATED = 'system:authenticated';

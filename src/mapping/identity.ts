@@ -243,12 +243,19 @@ export interface MapOptions {
 export const EXTRA_KEYS = ['arn', 'canonicalArn', 'sessionName', 'accessKeyId', 'principalId', 'sigs.k8s.io/aws-iam-authenticator/principalId'] as const;
 export type ExtraKey = (typeof EXTRA_KEYS)[number];
 
-/** TokenReview `status.user`. `groups` may be empty; upstream then omits it from the JSON. */
+/**
+ * TokenReview `status.user`, whoever authenticated it (IAM or OIDC). `groups` may be empty; upstream
+ * then omits it from the JSON.
+ */
 export interface KubernetesUser {
   username: string;
   uid: string;
   groups: string[];
-  /** Exactly the six keys, each a one-element array even when the value is ''. */
+  extra: Record<string, string[]>;
+}
+
+/** An IAM-mapped user: `extra` holds exactly the six keys, each a one-element array even when ''. */
+export interface IamKubernetesUser extends KubernetesUser {
   extra: Record<ExtraKey, [string]>;
 }
 
@@ -268,13 +275,13 @@ export interface MappingNote {
 }
 
 export type MapResult =
-  | { ok: true; user: KubernetesUser; source: MappingSource; notes: MappingNote[] }
+  | { ok: true; user: IamKubernetesUser; source: MappingSource; notes: MappingNote[] }
   | { ok: false; code: MapFailureCode; reason: string; source?: MappingSource; notes: MappingNote[] };
 
 export const NOT_MAPPED_REASON = 'identity is not mapped';
 
 /** uid and extra as aws-iam-authenticator sets them (iam-authenticator.md §5). */
-export function kubernetesUser(identity: Identity, username: string, groups: string[]): KubernetesUser {
+export function kubernetesUser(identity: Identity, username: string, groups: string[]): IamKubernetesUser {
   return {
     username,
     uid: `aws-iam-authenticator:${identity.accountId}:${identity.userId}`,

@@ -43,6 +43,7 @@ export type {
   MappingSource,
   MappingNote,
   KubernetesUser,
+  IamKubernetesUser,
   ExtraKey,
   EntryMatch,
   AwsAuthMatch,

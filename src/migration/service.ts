@@ -3,7 +3,7 @@
  * the identity/permission check before vs after) and apply (idempotent steps, safe to re-run after
  * a failure midway; never leaves an API-mode cluster without an administrator path).
  */
-import { eksError } from '../aws/errors.js';
+import { eksError } from '../errors/aws-error.js';
 import type { OpContext } from '../ops/context.js';
 import { applyAwsAuth } from '../clusters/aws-auth.js';
 import { updateClusterConfig } from '../clusters/service.js';

@@ -13,7 +13,7 @@
  * - requiredClaims: each claim must be present, a string, and equal the configured value.
  * OIDC users get no uid and no extra: they carry no IAM principal, so access policies never apply.
  */
-import type { KubernetesUser } from '../webhooks/tokenreview.js';
+import type { KubernetesUser } from '../mapping/identity.js';
 
 export interface ClaimMappingConfig {
   issuerUrl: string;

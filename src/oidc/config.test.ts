@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AwsError } from '../aws/errors.js';
+import { AwsError } from '../errors/aws-error.js';
 import {
   MAX_REQUIRED_CLAIMS,
   clusterOwnIssuer,

@@ -7,8 +7,8 @@
  * clientId 1–1024, issuer URLs at most 2048, at most 10 required claims.
  */
 import { randomUUID } from 'node:crypto';
-import { eksError } from '../aws/errors.js';
-import { validateTags } from '../aws/tags.js';
+import { eksError } from '../errors/aws-error.js';
+import { validateTags } from '../rules/tags.js';
 import type { OidcProviderRecord, Tags } from '../model/types.js';
 import { showValue } from '../model/show.js';
 

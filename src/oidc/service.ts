@@ -9,7 +9,7 @@
  * from that instant and the next write on the cluster removes the row.
  * They work in every authentication mode.
  */
-import { eksError } from '../aws/errors.js';
+import { eksError } from '../errors/aws-error.js';
 import { eksMessages } from '../rules/messages.js';
 import type { OpContext } from '../ops/context.js';
 import { startUpdate } from '../clusters/service.js';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AwsError } from '../aws/errors.js';
+import { AwsError } from '../errors/aws-error.js';
 import { restJsonError } from '../aws/error-tables.js';
 import type { AuthenticationMode, ClusterRecord, UpdateRecord } from '../model/types.js';
 import { AUTHENTICATION_MODES } from '../model/types.js';

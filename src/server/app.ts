@@ -10,7 +10,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Server as HttpServer } from 'node:http';
 import pino from 'pino';
 import rateLimit from '@fastify/rate-limit';
-import { AwsError, eksError } from '../aws/errors.js';
+import { AwsError, eksError } from '../errors/aws-error.js';
 import { restJsonError } from '../aws/error-tables.js';
 import { sendAwsError } from '../aws/rest-json.js';
 import { AuditRecorder } from '../audit/recorder.js';
@@ -39,13 +39,13 @@ import { bearerMatches, readMetricsToken } from './metrics-auth.js';
 import { signedService } from './signed-service.js';
 import { kubeApiPlugin } from '../kube-api/plugin.js';
 import { entrywayApiPlugin } from '../entryway-api/plugin.js';
-import { identityProviderRoutes, oidcAuthenticatorFor } from '../oidc/index.js';
+import { oidcAuthenticatorFor } from './oidc.js';
 import { watchAwsAuthFiles } from './aws-auth-files.js';
 import type { ServerConfig } from './config.js';
 import { isLoopback, publicUrlOf } from './config.js';
 import { ADMIN_PROFILE, ensureDataDir, paths, writeCredentialsProfile, writeServerInfo } from './datadir.js';
 import { createBaseApp } from './http.js';
-import type { RawRequest } from './http.js';
+import type { RawRequest } from '../sigv4/index.js';
 import { Metrics } from './metrics.js';
 import type { TlsMaterial } from './tls.js';
 import { ensureSelfSigned, loadProvided } from './tls.js';
@@ -317,7 +317,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       auditDecisions: cfg.auditDecisions,
       unheld: { connectedSts: cfg.connectedSts, accept: cfg.allowUnverifiablePrincipals ?? false },
     };
-    await app.register(eksApiPlugin, { ...management, endpointFor, extraRoutes: identityProviderRoutes });
+    await app.register(eksApiPlugin, { ...management, endpointFor });
     await app.register(awsQueryPlugin, {
       store,
       region,

@@ -4,41 +4,12 @@
  * and nothing a client sends can crash the process.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import Fastify, { LogController } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { restJsonError } from '../aws/error-tables.js';
-
-/** A request as SigV4 sees it: the path and query exactly as they came over the wire. */
-export interface RawRequest {
-  method: string;
-  /** Percent-encoded path without the query. */
-  rawPath: string;
-  /** Query string without '?', '' when absent. */
-  rawQuery: string;
-  /** Lower-cased header names; repeated headers joined with ','. */
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-export function rawRequestOf(req: FastifyRequest): RawRequest {
-  const url = req.raw.url ?? '/';
-  const q = url.indexOf('?');
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined) continue;
-    headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
-  }
-  return {
-    method: req.method,
-    rawPath: q >= 0 ? url.slice(0, q) : url,
-    rawQuery: q >= 0 ? url.slice(q + 1) : '',
-    headers,
-    body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-  };
-}
 
 export interface BaseAppOptions {
   /** Maximum request body in bytes (default 1 MiB). */

@@ -34,7 +34,7 @@
  * - An expired presigned URL is reported as `RequestExpired` / `Request has expired.`.
  */
 export { parseSigV4, verifySigV4, checkSigV4Time, parseAmzDate, formatAmzDate, sha256Hex, DEFAULT_MAX_SKEW_MS } from './verify.js';
-export type { SigV4Request, ParsedSigV4, SigV4ParseResult, SigV4VerifyResult, VerifyOptions } from './verify.js';
+export type { SigV4Request, RawRequest, ParsedSigV4, SigV4ParseResult, SigV4VerifyResult, VerifyOptions } from './verify.js';
 export { signRequest, presignGetCallerIdentity } from './sign.js';
 export type { AwsCredentials, SignRequestInput, SignedRequest, PresignGetCallerIdentityInput } from './sign.js';
 export { parseQuery, decodeComponent, encodeComponent, formatQuery } from './query.js';

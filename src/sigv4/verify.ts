@@ -28,6 +28,15 @@ export interface SigV4Request {
   body: Uint8Array;
 }
 
+/**
+ * A request as an HTTP server received it, ready for SigV4: headers already joined (repeats with
+ * ','), the body as bytes. Fastify requests become this in aws/raw-request.ts.
+ */
+export interface RawRequest extends SigV4Request {
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
 export interface ParsedSigV4 {
   mode: 'header' | 'presigned';
   accessKeyId: string;

@@ -9,9 +9,18 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Authenticator } from '../authn/authenticator.js';
 import { authorize } from '../authz/authorizer.js';
 import type { Indexes } from '../index/indexes.js';
-import type { Metrics } from '../server/metrics.js';
 import { buildSubjectAccessReviewResponse, parseSubjectAccessReview, principalIdFromReview } from './sar.js';
 import { parseTokenReview, tokenReviewAllowed, tokenReviewDenied } from './tokenreview.js';
+
+/** What the webhooks count, by label; server/metrics.ts's prom-client registry provides it. */
+interface LabelledCounter { labels(labels: Record<string, string>): { inc(): void } }
+interface LabelledHistogram { labels(labels: Record<string, string>): { observe(seconds: number): void } }
+export interface WebhookMetrics {
+  readonly tokenReviews: LabelledCounter;
+  readonly tokenReviewSeconds: LabelledHistogram;
+  readonly authzReviews: LabelledCounter;
+  readonly authzReviewSeconds: { observe(seconds: number): void };
+}
 
 export interface DecisionEvent {
   kind: 'authentication' | 'authorization';
@@ -27,7 +36,7 @@ export interface WebhookOptions {
   authenticator: Authenticator;
   indexes: Indexes;
   now: () => number;
-  metrics?: Metrics;
+  metrics?: WebhookMetrics;
   /** Bearer token kube-apiserver must present. */
   webhookToken: string;
   /** Called for each decision (sampled auditing); the explanation of a no-opinion is built only then. */

@@ -6,6 +6,7 @@
  * echoes `spec.audiences` into `status.audiences` (Entryway tokens are not audience-bound).
  */
 import { showValue } from '../model/show.js';
+import type { KubernetesUser } from '../mapping/identity.js';
 
 export const TR_V1 = 'authentication.k8s.io/v1';
 export const TR_V1BETA1 = 'authentication.k8s.io/v1beta1';
@@ -13,13 +14,6 @@ export type TokenReviewApiVersion = typeof TR_V1 | typeof TR_V1BETA1;
 
 /** Bearer tokens larger than this are refused before any parsing (OIDC tokens included). */
 export const MAX_REVIEW_TOKEN_BYTES = 65_536;
-
-export interface KubernetesUser {
-  username: string;
-  uid: string;
-  groups: string[];
-  extra: Record<string, string[]>;
-}
 
 export type ParsedTokenReview =
   | { ok: true; apiVersion: TokenReviewApiVersion; token: string; audiences: string[] }

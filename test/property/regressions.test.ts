@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { ListUsersCommand } from '@aws-sdk/client-iam';
 import { parseSigV4, presignGetCallerIdentity, signRequest, verifySigV4 } from '../../src/sigv4/index.js';
 import { createToken } from '../../src/token/index.js';
-import { AwsError } from '../../src/aws/errors.js';
+import { AwsError } from '../../src/errors/aws-error.js';
 import { parseProviderRef } from '../../src/oidc/config.js';
 import { parseTokenReview } from '../../src/webhooks/tokenreview.js';
 import type { TestServer } from '../helpers/server.js';

@@ -5,7 +5,7 @@ import { contextMap } from './evaluate.js';
 import type { TrustCaller } from './trust.js';
 import { evaluateTrust } from './trust.js';
 import { assumeRoleAllowed, sessionDuration } from '../sts.js';
-import { isAwsError } from '../../aws/errors.js';
+import { isAwsError } from '../../errors/aws-error.js';
 
 const A = '111122223333';
 const B = '444455556666';

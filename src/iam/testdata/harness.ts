@@ -1,7 +1,7 @@
 // Test helpers: an in-memory store with a bootstrapped primary account, and a way to call IAM/STS
 // operations as a given caller without HTTP.
 import type { AuditNote } from '../../ops/context.js';
-import { AwsError } from '../../aws/errors.js';
+import { AwsError } from '../../errors/aws-error.js';
 import type { Caller } from '../../model/types.js';
 import { SqliteStore } from '../../store/sqlite.js';
 import type { AccountCredentials } from '../accounts.js';

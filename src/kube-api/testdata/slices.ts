@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ClusterSlice } from '../../index/access-index.js';
 import type { AccessEntryRecord, AssociationRecord, AuthenticationMode, ClusterRecord } from '../../model/types.js';
-import type { KubernetesUser } from '../../webhooks/tokenreview.js';
+import type { KubernetesUser } from '../../mapping/identity.js';
 
 export const ACCOUNT = '111122223333';
 export const ALICE_ARN = `arn:aws:iam::${ACCOUNT}:user/alice`;

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AwsError, eksError } from './errors.js';
+import { AwsError, eksError } from '../errors/aws-error.js';
 import { validateTagKeys, validateTags } from './tags.js';
 
 function throwsCode(fn: () => unknown, code: string, message?: RegExp): void {

@@ -1,22 +1,21 @@
 /**
- * EKS API routes of the identity-provider-config operations, for `eksApiPlugin({extraRoutes})`:
- * they run with the plugin's SigV4 authentication, IAM authorization, idempotency, audit and errors.
+ * EKS API routes of the identity-provider-config operations (oidc/service.ts). They run with the plugin's SigV4 authentication, IAM authorization, idempotency, audit and errors.
  * IAM resources as in the Service Authorization Reference: the cluster for Associate and List, the
  * identityproviderconfig for Describe and Disassociate (its UUID is unknown before the lookup, so
  * policies match `identityproviderconfig/<cluster>/oidc/<name>/*`). Associate carries the condition
  * keys eks:clientId and eks:issuerUrl.
  */
-import { eksError } from '../aws/errors.js';
-import type { EksCall, EksRoute } from '../eks-api/plugin.js';
-import { decodeNextToken, page, parseMaxResults } from '../eks-api/pagination.js';
-import { updateShape } from '../eks-api/shapes.js';
+import type { EksCall, EksRoute } from './route.js';
+import { clusterResource, queryString } from './route.js';
+import { decodeNextToken, page, parseMaxResults } from './pagination.js';
+import { updateShape } from './shapes.js';
 import {
   associateIdentityProviderConfig,
   describeIdentityProviderConfig,
   disassociateIdentityProviderConfig,
   listIdentityProviderConfigs,
   oidcConfigShape,
-} from './service.js';
+} from '../oidc/service.js';
 
 type Base = Omit<EksCall, 'ctx'>;
 interface Env {
@@ -24,18 +23,10 @@ interface Env {
   region: string;
 }
 
-const clusterResource = (c: Base, o: Env) => `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:cluster/${c.params.name ?? '*'}`;
-
 function configResource(c: Base, o: Env): string {
   const ref = c.body.identityProviderConfig as Record<string, unknown> | undefined;
   const name = ref && typeof ref === 'object' && typeof ref.name === 'string' && /^[A-Za-z0-9_-]{1,100}$/.test(ref.name) ? ref.name : '*';
   return `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:identityproviderconfig/${c.params.name ?? '*'}/oidc/${name}/*`;
-}
-
-function queryString(q: Record<string, string | string[]>, key: string): string | undefined {
-  const v = q[key];
-  if (Array.isArray(v)) throw eksError.invalidParameter(`${key} may be given only once.`);
-  return v;
 }
 
 export const identityProviderRoutes: EksRoute[] = [

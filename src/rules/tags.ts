@@ -1,11 +1,11 @@
-import type { AwsError } from './errors.js';
 import type { Tags } from '../model/types.js';
 
 /**
  * AWS tag rules (botocore TagMap/TagKey/TagValue): 1–50 pairs, keys 1–128 characters, values at most
- * 256, and the `aws:` prefix (any case) is reserved. `makeError` picks the service's error type.
+ * 256, and the `aws:` prefix (any case) is reserved. `makeError` picks the
+ * service's error type (EKS and IAM word and type these refusals differently), so the rule stays wire-free.
  */
-export function validateTags(input: unknown, makeError: (msg: string) => AwsError, opts: { allowEmpty?: boolean } = {}): Tags {
+export function validateTags(input: unknown, makeError: (msg: string) => Error, opts: { allowEmpty?: boolean } = {}): Tags {
   if (input === undefined || input === null) return {};
   if (typeof input !== 'object' || Array.isArray(input)) throw makeError('tags must be a map of string keys to string values.');
   const entries = Object.entries(input as Record<string, unknown>);
@@ -22,7 +22,7 @@ export function validateTags(input: unknown, makeError: (msg: string) => AwsErro
   return out;
 }
 
-export function validateTagKeys(input: unknown, makeError: (msg: string) => AwsError): string[] {
+export function validateTagKeys(input: unknown, makeError: (msg: string) => Error): string[] {
   const list = typeof input === 'string' ? [input] : input;
   if (!Array.isArray(list) || list.length === 0) throw makeError('tagKeys must contain at least 1 key.');
   if (list.length > 50) throw makeError('tagKeys must contain at most 50 keys.');
