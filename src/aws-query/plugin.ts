@@ -7,13 +7,15 @@
  */
 import { queryError } from '../aws/error-tables.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuditNote, UnheldPrincipals } from '../ops/context.js';
+import type { UnheldPrincipals } from '../ops/context.js';
+import type { OperationRequest } from '../ops/operation.js';
+import { runOperation } from '../ops/operation.js';
 import { AwsError } from '../errors/aws-error.js';
 import type { AuthResult } from '../iam/authenticate.js';
 import { authenticateRequest, describeAuthFailure, queryAuthError } from '../iam/authenticate.js';
 import type { RandomSource } from '../iam/ids.js';
 import { Input } from '../iam/input.js';
-import type { Operation, QueryService } from '../iam/operations.js';
+import type { QueryService } from '../iam/operations.js';
 import { API_VERSIONS, findOperation } from '../iam/operations.js';
 import type { AuditEvent, Caller } from '../model/types.js';
 import { rawRequestOf } from '../aws/raw-request.js';
@@ -48,17 +50,6 @@ export interface AwsQueryPluginOptions {
   /** For logs of unexpected failures. */
   onError?: (err: unknown, req: FastifyRequest) => void;
   random?: RandomSource;
-}
-
-const SECRET_KEYS = new Set(['secretaccesskey', 'sessiontoken', 'secret', 'password']);
-
-/** Defence in depth: nothing named like a secret reaches the audit trail. */
-export function scrubSecrets(v: unknown, depth = 0): unknown {
-  if (depth > 20 || v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map((x) => scrubSecrets(x, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (!SECRET_KEYS.has(k.toLowerCase())) out[k] = scrubSecrets(x, depth + 1);
-  return out;
 }
 
 /** A signed call for a service Entryway does not serve (`aws s3 ls` with a global AWS_ENDPOINT_URL). */
@@ -96,48 +87,35 @@ export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginO
       .send(json ? errorJson(body.error, req.id) : errorXml(body.error, NAMESPACES[service], req.id));
   }
 
-  const scrubbed = (event: AuditEvent): AuditEvent => ({ ...event, before: scrubSecrets(event.before), after: scrubSecrets(event.after) });
-  async function audit(event: AuditEvent): Promise<void> {
-    if (!opts.onAudit) return;
-    try {
-      await opts.onAudit(scrubbed(event));
-    } catch {
-      // Auditing must not turn a completed call into a failure.
-    }
-  }
-
   const toAwsError = (err: unknown, req: FastifyRequest): AwsError => queryError(err, { onUnexpected: (e) => opts.onError?.(e, req) });
+  const audit = async (event: AuditEvent, tx?: Tx): Promise<void> => {
+    if (!opts.onAudit) return;
+    if (tx) return void (await opts.onAudit(event, tx));
+    try {
+      await opts.onAudit(event);
+    } catch {
+      // Auditing a refusal must not turn the answer into a failure.
+    }
+  };
 
   async function handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const at = now();
     const raw = rawRequestOf(req);
     let service: QueryService = 'iam';
-    let caller: Caller | undefined;
-    let action = '-';
-    const note: AuditNote = { clusterName: null, resource: null };
     let auth: AuthResult | undefined;
-    let outcome: { ok: true; action: string; result: unknown } | { ok: false; error: AwsError };
-    let op: Operation | undefined;
-    let auditedInTx = false;
-    const event = (o: typeof outcome): AuditEvent => ({
-      at,
+    const request: OperationRequest = {
       requestId: req.id,
-      principalArn: caller?.arn ?? '-',
-      accessKeyId: caller?.accessKeyId ?? (auth && !auth.ok ? (auth.accessKeyId ?? '-') : '-'),
       sourceIp: req.ip,
+      at: now(),
       service,
-      operation: action,
-      clusterName: null,
-      resource: note.resource,
-      result: o.ok ? 'Success' : o.error.code,
-      ...(o.ok ? {} : { errorMessage: auth && !auth.ok ? `${o.error.message} (${describeAuthFailure(auth.failure)})` : o.error.message }),
-      ...(o.ok && note.before !== undefined ? { before: note.before } : {}),
-      ...(o.ok && note.after !== undefined ? { after: note.after } : {}),
-      kind: 'management',
-    });
-    try {
-      auth = await authenticateRequest(opts.store, raw, at, opts.maxSkewMs !== undefined ? { maxSkewMs: opts.maxSkewMs } : {});
-      if (auth.service === 'sts') service = 'sts';
+      operation: '-',
+      failureDetail: () => (auth && !auth.ok ? describeAuthFailure(auth.failure) : undefined),
+      note: { clusterName: null, resource: null },
+    };
+    const deps = { store: opts.store, audit, auditReads: opts.auditReads ?? false, errors: (e: unknown) => toAwsError(e, req) };
+    const outcome = await runOperation(deps, request, async () => {
+      auth = await authenticateRequest(opts.store, raw, request.at, opts.maxSkewMs !== undefined ? { maxSkewMs: opts.maxSkewMs } : {});
+      if (auth.service === 'sts') request.service = service = 'sts';
+      if (!auth.ok && auth.accessKeyId) request.accessKeyId = auth.accessKeyId;
       // A service Entryway does not serve says so before anything else: the caller's shell most
       // likely sends every AWS service here (a global AWS_ENDPOINT_URL).
       if (auth.service !== undefined && !['iam', 'sts', 'eks'].includes(auth.service)) throw unsupportedService(auth.service);
@@ -145,36 +123,26 @@ export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginO
       if (auth.service !== 'iam' && auth.service !== 'sts') {
         throw new AwsError('SignatureDoesNotMatch', 403, `Credential should be scoped to correct service: 'iam' or 'sts', not '${auth.service}'.`);
       }
-      caller = auth.caller;
+      const caller: Caller = auth.caller;
+      request.caller = caller;
       const decoded = decodeParams(requestPairs(raw.rawQuery, raw.body, raw.headers['content-type']));
       if (decoded.action === undefined || decoded.action === '') throw new AwsError('MissingAction', 400, 'Missing Action');
-      action = decoded.action;
+      request.operation = decoded.action;
       const version = decoded.version ?? API_VERSIONS[service];
-      op = version === API_VERSIONS[service] ? findOperation(service, action) : undefined;
-      if (!op) throw new AwsError('InvalidAction', 400, `Could not find operation ${action} for version ${version}`);
+      const op = version === API_VERSIONS[service] ? findOperation(service, decoded.action) : undefined;
+      if (!op) throw new AwsError('InvalidAction', 400, `Could not find operation ${decoded.action} for version ${version}`);
       const input = new Input(decoded.params);
-      const c = caller;
-      const o = op;
-      const run = async (tx: Tx) => {
-        const result = await o.run(
-          { tx, caller: c, now: at, audit: note, ...(opts.unheld ? { unheld: opts.unheld } : {}), ...(opts.random ? { random: opts.random } : {}), ...(opts.partition ? { partition: opts.partition } : {}) },
-          input,
-        );
-        if (!o.readOnly && opts.onAudit) {
-          await opts.onAudit(scrubbed(event({ ok: true, action, result })), tx);
-          auditedInTx = true;
-        }
-        return result;
+      return {
+        kind: op.readOnly ? 'read' : 'write',
+        caller,
+        run: (tx: Tx) =>
+          op.run(
+            { tx, caller, now: request.at, audit: request.note, ...(opts.unheld ? { unheld: opts.unheld } : {}), ...(opts.random ? { random: opts.random } : {}), ...(opts.partition ? { partition: opts.partition } : {}) },
+            input,
+          ),
       };
-      const result = op.readOnly ? await opts.store.read(run) : await opts.store.transaction(run);
-      outcome = { ok: true, action, result };
-    } catch (err) {
-      outcome = { ok: false, error: toAwsError(err, req) };
-    }
-    await send(reply, req, service, outcome);
-    if (auditedInTx) return;
-    if (outcome.ok && op?.readOnly && !opts.auditReads) return;
-    await audit(event(outcome));
+    });
+    await send(reply, req, service, outcome.ok ? { ok: true, action: request.operation, result: outcome.value } : { ok: false, error: outcome.error });
   }
 
   // Body-limit and other framework errors on these routes answer in the protocol's own format.

@@ -8,6 +8,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditNote, OpContext, UnheldPrincipals } from '../ops/context.js';
 import { isValidClusterName } from '../rules/cluster.js';
 import type { AuditEvent, Caller } from '../model/types.js';
+import type { OperationRequest } from '../ops/operation.js';
+import { runOperation } from '../ops/operation.js';
 import type { RawRequest } from '../sigv4/index.js';
 import { rawRequestOf } from './raw-request.js';
 import type { Tx } from '../store/repo.js';
@@ -90,33 +92,24 @@ function safeJson(b: Buffer): Record<string, unknown> | undefined {
   }
 }
 
-function auditEvent(service: string, req: FastifyRequest, caller: Caller | undefined, operation: string, note: AuditNote, result: string, at: number, errorMessage?: string): AuditEvent {
-  return {
-    at,
-    kind: 'management',
-    requestId: req.id,
-    principalArn: caller?.arn ?? '-',
-    accessKeyId: caller?.accessKeyId ?? '-',
-    sourceIp: req.ip,
-    service,
-    operation,
-    clusterName: note.clusterName ?? auditableName((req.params as Record<string, string> | undefined)?.name),
-    resource: note.resource ?? (errorMessage !== undefined ? requestTarget(req) : null),
-    result,
-    ...(errorMessage ? { errorMessage } : {}),
-    ...(note.before !== undefined ? { before: note.before } : {}),
-    ...(note.after !== undefined ? { after: note.after } : {}),
-  };
-}
-
 export async function handleManagementCall(req: FastifyRequest, reply: FastifyReply, d: ManagementDeps, spec: CallSpec): Promise<FastifyReply | string> {
   const started = d.now();
   const audit: AuditNote = { clusterName: null, resource: null };
-  let caller: Caller | undefined;
-  try {
+  const request: OperationRequest = {
+    requestId: req.id,
+    sourceIp: req.ip,
+    at: started,
+    service: spec.service,
+    operation: spec.operation,
+    clusterName: auditableName((req.params as Record<string, string> | undefined)?.name),
+    failureTarget: () => requestTarget(req),
+    note: audit,
+  };
+  const deps = { store: d.store, audit: d.audit, auditReads: d.auditReads ?? false, errors: (e: unknown) => restJsonError(e, { onUnexpected: (x) => req.log.error({ err: x }, 'unhandled error') }) };
+  const out = await runOperation(deps, request, async () => {
     const raw = rawRequestOf(req);
     const auth = await d.authenticate(raw);
-    caller = auth.caller;
+    request.caller = auth.caller;
     if (auth.service !== 'eks') throw new AwsError('InvalidSignatureException', 403, `Credential should be scoped to correct service: 'eks'.`);
     const call: ParsedCall = {
       req,
@@ -126,31 +119,29 @@ export async function handleManagementCall(req: FastifyRequest, reply: FastifyRe
       caller: auth.caller,
     };
     const authz = spec.authorization(call);
-    const exec = async (tx: Tx) => {
-      await d.authorize(tx, auth.caller, authz);
-      const ctx: OpContext = {
-        tx,
-        caller: auth.caller,
-        now: started,
-        region: d.region,
-        partition: d.partition,
-        updateDurationMs: d.updateDurationMs,
-        clusterCreateDurationMs: d.clusterCreateDurationMs,
-        audit,
-        ...(d.unheld ? { unheld: d.unheld } : {}),
-      };
-      const out = await spec.run(call, ctx);
-      if (spec.kind === 'write') await d.audit(auditEvent(spec.service, req, auth.caller, spec.operation, audit, out.status === 200 ? 'Success' : 'Rejected', started), tx);
-      return out;
+    return {
+      kind: spec.kind,
+      caller: auth.caller,
+      authorize: (tx: Tx) => d.authorize(tx, auth.caller, authz),
+      run: (tx: Tx) => {
+        const ctx: OpContext = {
+          tx,
+          caller: auth.caller,
+          now: started,
+          region: d.region,
+          partition: d.partition,
+          updateDurationMs: d.updateDurationMs,
+          clusterCreateDurationMs: d.clusterCreateDurationMs,
+          audit,
+          ...(d.unheld ? { unheld: d.unheld } : {}),
+        };
+        return spec.run(call, ctx);
+      },
+      rejected: (r) => (r.status === 200 ? undefined : typeof r.body.message === 'string' ? r.body.message : 'Rejected'),
     };
-    const out = spec.kind === 'write' ? await d.store.transaction(exec) : await d.store.read(exec);
-    if (spec.kind === 'steps' || (spec.kind === 'read' && d.auditReads)) void d.audit(auditEvent(spec.service, req, auth.caller, spec.operation, audit, 'Success', started)).catch(() => undefined);
-    reply.code(out.status).header('content-type', 'application/json');
-    if (out.status !== 200) reply.header('x-amzn-errortype', 'InvalidParameterException');
-    return JSON.stringify(out.body);
-  } catch (e) {
-    const err = restJsonError(e, { onUnexpected: (x) => req.log.error({ err: x }, 'unhandled error') });
-    void d.audit(auditEvent(spec.service, req, caller, spec.operation, audit, err.code, started, err.message)).catch(() => undefined);
-    return sendAwsError(reply, err);
-  }
+  });
+  if (!out.ok) return sendAwsError(reply, out.error);
+  reply.code(out.value.status).header('content-type', 'application/json');
+  if (out.value.status !== 200) reply.header('x-amzn-errortype', 'InvalidParameterException');
+  return JSON.stringify(out.value.body);
 }

@@ -13,7 +13,7 @@ import { validateTagKeys, validateTags } from '../rules/tags.js';
 import { effectiveCluster, isValidClusterName } from '../rules/cluster.js';
 import type { ClusterView } from '../clusters/view.js';
 import { assertVisible, loadCluster } from '../clusters/view.js';
-import { settleUpdates } from '../clusters/updates.js';
+import { settleCluster } from '../clusters/jobs.js';
 import {
   createCluster,
   deleteCluster,
@@ -61,15 +61,17 @@ const text = (v: unknown, fallback = ''): string =>
   v === undefined || v === null ? fallback : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 const texts = (v: unknown[]): string[] => v.map((x) => text(x));
 
-/** Read path: completed-but-unwritten updates (e.g. the creator entry of a mode move) are written first. */
+/**
+ * Read path: completed-but-unwritten updates (e.g. the creator entry of a mode move) are written
+ * first, by the update sweeper's own operation (its caller and audit record), not the reader's.
+ */
 async function readView(call: EksCall, o: EksApiOptions): Promise<ClusterView> {
   const view = await loadCluster(call.ctx.tx, call.params.name);
   assertVisible(call.ctx, view);
   if (effectiveCluster(view.record, view.updates, call.ctx.now).due.length) {
-    await o.store.transaction(async (tx) => {
-      const fresh = await loadCluster(tx, view.record.name, { forUpdate: true });
-      await settleUpdates({ ...call.ctx, tx }, fresh);
-    });
+    const settled = await settleCluster(o, view.record.name, call.ctx.now, `${call.req.id}-settle`);
+    // The answer reads the clock either way; the sweeper retries the write.
+    if (!settled.ok) call.req.log.warn({ cluster: view.record.name, error: settled.error }, 'could not settle completed updates');
     return loadCluster(call.ctx.tx, call.params.name);
   }
   return view;

@@ -10,6 +10,7 @@ import { eksError } from '../errors/aws-error.js';
 import { singleQueryValue } from '../aws/rest-json.js';
 import type { ManagementDeps, ParsedCall } from '../aws/management-call.js';
 import { handleManagementCall } from '../aws/management-call.js';
+import { auditEventOf } from '../ops/operation.js';
 import type { OpContext } from '../ops/context.js';
 import { applyAwsAuth, deleteAwsAuth } from '../clusters/aws-auth.js';
 import { assertVisible, loadCluster } from '../clusters/view.js';
@@ -317,22 +318,21 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
         ...(yaml !== undefined ? { yaml } : {}),
         ctx: (tx) => ({ ...ctx, tx, now: o.now(), audit: { clusterName: null, resource: null } }),
         settled: () => o.indexes.settled(),
+        // Each step commits with its own record, as one operation of the same path.
         onStep: async (tx, step) =>
           o.audit(
-            {
-              at: o.now(),
-              kind: 'management',
-              requestId: req.id,
-              principalArn: caller.arn,
-              accessKeyId: caller.accessKeyId,
-              sourceIp: req.ip,
-              service: 'entryway',
-              operation: `ApplyAwsAuthMigration/${step.operation}`,
-              clusterName: String(params.name),
-              resource: step.resource,
-              result: 'Success',
-              ...(step.after !== undefined ? { after: step.after } : {}),
-            },
+            auditEventOf(
+              {
+                requestId: req.id,
+                sourceIp: req.ip,
+                at: o.now(),
+                service: 'entryway',
+                operation: `ApplyAwsAuthMigration/${step.operation}`,
+                caller,
+                note: { clusterName: String(params.name), resource: step.resource, ...(step.after !== undefined ? { after: step.after } : {}) },
+              },
+              'Success',
+            ),
             tx,
           ),
       });

@@ -45,6 +45,8 @@ export async function createAccount(tx: Tx, opts: CreateAccountOptions = {}): Pr
   let accountId = opts.accountId;
   if (accountId !== undefined) {
     if (!/^\d{12}$/.test(accountId)) throw iamError.validation(`Account ID must be 12 digits: ${accountId}`);
+    // The account of Entryway's background jobs in the audit trail (ops/operation.ts systemCaller).
+    if (accountId === '000000000000') throw iamError.validation('Account ID 000000000000 is reserved for Entryway itself.');
     if (await tx.getAccount(accountId)) throw iamError.alreadyExists(`Account ${accountId} already exists.`);
   } else {
     do accountId = newAccountId(opts.random);

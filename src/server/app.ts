@@ -15,9 +15,9 @@ import { restJsonError } from '../aws/error-tables.js';
 import { sendAwsError } from '../aws/rest-json.js';
 import { AuditRecorder } from '../audit/recorder.js';
 import { Authenticator } from '../authn/authenticator.js';
-import { settleUpdates } from '../clusters/updates.js';
-import { loadCluster } from '../clusters/view.js';
-import { effectiveCluster, partitionOf } from '../rules/cluster.js';
+import { startUpdateSweeper } from '../clusters/jobs.js';
+import { startHousekeeping } from '../audit/housekeeping.js';
+import { partitionOf } from '../rules/cluster.js';
 import { eksApiPlugin, eksNotFoundHandler } from '../eks-api/plugin.js';
 import type { ManagementDeps } from '../aws/management-call.js';
 import type { ClusterEndpoint } from '../eks-api/shapes.js';
@@ -40,7 +40,7 @@ import { signedService } from './signed-service.js';
 import { kubeApiPlugin } from '../kube-api/plugin.js';
 import { entrywayApiPlugin } from '../entryway-api/plugin.js';
 import { oidcAuthenticatorFor } from './oidc.js';
-import { watchAwsAuthFiles } from './aws-auth-files.js';
+import { watchAwsAuthFiles } from '../clusters/aws-auth-files.js';
 import type { ServerConfig } from './config.js';
 import { isLoopback, publicUrlOf } from './config.js';
 import { ADMIN_PROFILE, ensureDataDir, paths, writeCredentialsProfile, writeServerInfo } from './datadir.js';
@@ -61,21 +61,13 @@ export interface RunningServer {
   /** Set when this start created the bootstrap administrator. */
   bootstrapped?: { accountId: string; accessKeyId: string; credentialsFile: string };
   accountId: string;
+  /** Writes the queued audit events (refusals, reads) now rather than within 200 ms. */
+  flushAudit(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** How long shutdown waits for in-flight requests before closing their connections. */
 const SHUTDOWN_GRACE_MS = 10_000;
-
-/** The identity background jobs act as (settling completed updates). */
-const SYSTEM_CALLER: Caller = {
-  accountId: '000000000000',
-  arn: 'arn:aws:iam::000000000000:user/entryway-system',
-  principalArn: 'arn:aws:iam::000000000000:user/entryway-system',
-  principalId: 'ENTRYWAYSYSTEM',
-  accessKeyId: '-',
-  kind: 'user',
-};
 
 export function createLogger(level: string): pino.Logger {
   return pino({
@@ -347,40 +339,29 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       return reply.code(404).send({ message: `Not found: ${req.method} ${path.slice(0, 200)}` });
     });
 
-    // Completed asynchronous updates take effect by the clock; this writes their effects (e.g. the
-    // creator's entry when a cluster leaves CONFIG_MAP) without waiting for the next API call.
-    const sweeper = setInterval(() => {
-      const t = now();
-      for (const slice of indexes.clusters.all()) {
-        if (!effectiveCluster(slice.record, slice.updates, t).due.length) continue;
-        void store
-          .transaction(async (tx) => {
-            const view = await loadCluster(tx, slice.name, { forUpdate: true });
-            await settleUpdates({ tx, caller: SYSTEM_CALLER, now: t, region, partition, updateDurationMs: cfg.updateDurationMs, clusterCreateDurationMs: cfg.clusterCreateDurationMs, audit: { clusterName: null, resource: null } }, view);
-          })
-          .catch((e) => log.warn({ err: e, cluster: slice.name }, 'could not settle completed updates'));
-      }
-    }, 1000);
-    sweeper.unref();
-    const housekeeping = setInterval(() => {
-      const t = now();
-      void store
-        .transaction(async (tx) => {
-          await tx.deleteExpiredSessions(t);
-          await tx.deleteIdempotentBefore(t - 24 * 3600_000);
-          if (cfg.auditRetentionMs) await tx.deleteAuditBefore(t - cfg.auditRetentionMs);
-        })
-        .catch((e) => log.warn({ err: e }, 'housekeeping failed'));
-    }, 60_000);
-    housekeeping.unref();
+    // Domain jobs, each change through the operation path under its own system caller.
+    const jobs = { store, audit, region, partition, updateDurationMs: cfg.updateDurationMs, clusterCreateDurationMs: cfg.clusterCreateDurationMs };
+    const stopSweeper = startUpdateSweeper({
+      ...jobs,
+      now,
+      clusters: () => indexes.clusters.all(),
+      onError: (cluster, error) => log.warn({ cluster, error }, 'could not settle completed updates'),
+    });
+    const stopHousekeeping = startHousekeeping({
+      store,
+      audit,
+      now,
+      ...(cfg.auditRetentionMs ? { auditRetentionMs: cfg.auditRetentionMs } : {}),
+      onError: (error) => log.warn({ error }, 'housekeeping failed'),
+    });
     // Losing and regaining the database (or the change feed) is logged once per transition, as the
     // store notices it (a poll could miss a short outage).
     const stopStoreWatch = store.onStatus((s, before) => {
       for (const r of storeTransitions(s, before)) log[r.level]({ store: store.description, ...(s.lastError && !s.connected ? { error: s.lastError } : {}) }, r.msg);
     });
     cleanups.unshift(() => {
-      clearInterval(sweeper);
-      clearInterval(housekeeping);
+      stopSweeper();
+      stopHousekeeping();
       stopStoreWatch();
     });
 
@@ -413,6 +394,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       ...(tls ? { tls } : {}),
       ...(bootstrapped ? { bootstrapped } : {}),
       accountId,
+      flushAudit: () => auditRecorder.flush(),
       close: async () => {
         if (closed) return;
         closed = true;

@@ -2,12 +2,16 @@
  * `serve --aws-auth CLUSTER=FILE`: the aws-auth ConfigMap kept in a file (a mounted ConfigMap, a
  * GitOps checkout). Polled once a second — robust to editors and atomic renames; the document is
  * applied through the same code as the API, so a broken edit is refused, logged, counted in
- * `entryway_aws_auth_rejected_total`, and the last good mapping stays in force.
+ * `entryway_aws_auth_rejected_total`, and the last good mapping stays in force. Each apply is an
+ * operation of its own (ops/operation.ts), the file its caller, audited in its transaction.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type pino from 'pino';
-import { applyAwsAuth } from '../clusters/aws-auth.js';
+import { applyAwsAuth } from './aws-auth.js';
+import { jobContext, jobError } from './jobs.js';
+import type { OpContext } from '../ops/context.js';
+import { runOperation } from '../ops/operation.js';
 import type { Indexes } from '../index/indexes.js';
 import type { AuditEvent } from '../model/types.js';
 import type { Store } from '../store/store.js';
@@ -61,43 +65,32 @@ export function watchAwsAuthFiles(o: AwsAuthFileOptions): () => void {
       return;
     }
     const now = o.now();
+    // The file is the caller: the audit trail names it, and it may change only this cluster.
     const principal = `file:${f.path}`;
-    try {
-      const r = await o.store.transaction(async (tx) => {
-        const audit = { clusterName: null, resource: null } as { clusterName: string | null; resource: string | null; before?: unknown; after?: unknown };
-        const caller = { accountId: slice.record.accountId, arn: principal, principalArn: principal, principalId: 'ENTRYWAYFILE', accessKeyId: '-', kind: 'user' as const };
-        const result = await applyAwsAuth({ tx, caller, now, region: o.region, partition: o.partition, updateDurationMs: 0, clusterCreateDurationMs: 0, audit }, f.cluster, text);
-        await o.audit(
-          {
-            at: now,
-            kind: 'management',
-            requestId: `file-${hash.slice(0, 16)}`,
-            principalArn: principal,
-            accessKeyId: '-',
-            sourceIp: '-',
-            service: 'entryway',
-            operation: 'PutAwsAuth',
-            clusterName: f.cluster,
-            resource: audit.resource,
-            result: result.ok ? 'Success' : 'Rejected',
-            ...(result.ok ? {} : { errorMessage: result.error.message }),
-            ...(audit.before !== undefined ? { before: audit.before } : {}),
-            ...(audit.after !== undefined ? { after: audit.after } : {}),
-          },
-          tx,
-        );
-        return result;
-      });
-      s.applied = hash;
-      s.reported = undefined;
-      if (r.ok) {
-        if (!r.unchanged) o.log.info({ cluster: f.cluster, file: f.path, mapRoles: r.record.mapRoles.length, mapUsers: r.record.mapUsers.length, mapAccounts: r.record.mapAccounts.length, warnings: r.record.warnings }, 'aws-auth applied from file');
-      } else {
-        o.onRejected?.();
-        o.log.error({ cluster: f.cluster, file: f.path, error: r.error }, `aws-auth file rejected, the last good mapping stays in force: ${r.error.message}`);
-      }
-    } catch (e) {
-      o.log.error({ err: e, cluster: f.cluster }, 'could not apply the aws-auth file; will retry');
+    const caller = { accountId: slice.record.accountId, arn: principal, principalArn: principal, principalId: 'ENTRYWAYFILE', accessKeyId: '-', kind: 'user' as const };
+    const note: OpContext['audit'] = { clusterName: f.cluster, resource: null };
+    const out = await runOperation(
+      { store: o.store, audit: o.audit, errors: jobError },
+      { requestId: `file-${hash.slice(0, 16)}`, sourceIp: '-', at: now, service: 'entryway', operation: 'PutAwsAuth', caller, note },
+      async () => ({
+        kind: 'write',
+        caller,
+        run: (tx: Tx) => applyAwsAuth(jobContext({ ...o, updateDurationMs: 0, clusterCreateDurationMs: 0 }, tx, caller, now, note), f.cluster, text),
+        rejected: (r) => (r.ok ? undefined : r.error.message),
+      }),
+    );
+    if (!out.ok) {
+      o.log.error({ cluster: f.cluster, error: out.error }, 'could not apply the aws-auth file; will retry');
+      return;
+    }
+    const r = out.value;
+    s.applied = hash;
+    s.reported = undefined;
+    if (r.ok) {
+      if (!r.unchanged) o.log.info({ cluster: f.cluster, file: f.path, mapRoles: r.record.mapRoles.length, mapUsers: r.record.mapUsers.length, mapAccounts: r.record.mapAccounts.length, warnings: r.record.warnings }, 'aws-auth applied from file');
+    } else {
+      o.onRejected?.();
+      o.log.error({ cluster: f.cluster, file: f.path, error: r.error }, `aws-auth file rejected, the last good mapping stays in force: ${r.error.message}`);
     }
   };
   const timer = setInterval(() => void tick(), o.intervalMs ?? 1000);
