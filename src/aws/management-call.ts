@@ -51,6 +51,8 @@ export interface ParsedCall {
   query: Record<string, string | string[]>;
   body: Record<string, unknown>;
   caller: Caller;
+  /** The operation's typed input, from the protocol's reader (`CallSpec.read`); else undefined. */
+  input: unknown;
 }
 
 export interface CallSpec {
@@ -59,6 +61,8 @@ export interface CallSpec {
   operation: string;
   /** write: one transaction; read: a read snapshot; steps: the run commits its own transactions. */
   kind: 'read' | 'write' | 'steps';
+  /** Reads the typed input once (rest-json-input.ts), before authorization sees the call. */
+  read?: (call: ParsedCall) => unknown;
   authorization: (call: ParsedCall) => AuthorizationRequest;
   /** The body to answer, or a non-200 status and body (recorded as Rejected, committed). */
   run: (call: ParsedCall, ctx: OpContext) => Promise<{ status: number; body: Record<string, unknown> }>;
@@ -117,7 +121,9 @@ export async function handleManagementCall(req: FastifyRequest, reply: FastifyRe
       query: parseQuery(raw.rawQuery),
       body: req.method === 'POST' || req.method === 'PUT' ? parseJsonBody(raw.body) : {},
       caller: auth.caller,
+      input: undefined,
     };
+    if (spec.read) call.input = spec.read(call);
     const authz = spec.authorization(call);
     return {
       kind: spec.kind,

@@ -3,6 +3,7 @@
  * rules/cluster.ts, reading a cluster in view.ts, settling updates in updates.ts; serialisation to
  * API shapes lives in eks-api.
  */
+import type { CreateClusterRequest, DeleteClusterRequest, UpdateClusterConfigRequest } from '../model/eks-inputs.generated.js';
 import { randomUUID } from 'node:crypto';
 import { eksError } from '../errors/aws-error.js';
 import { validateTags } from '../rules/tags.js';
@@ -69,33 +70,33 @@ function derivedId(prefix: string, clusterId: string, salt: string): string {
   return `${prefix}-${h.toString(16).padStart(8, '0')}${clusterId.replace(/-/g, '').slice(0, 9)}`;
 }
 
-export async function createCluster(ctx: OpContext, body: Record<string, unknown>): Promise<{ view: ClusterView; creatorEntry: boolean }> {
-  const name = must(checkClusterName(body.name));
-  if (typeof body.roleArn !== 'string' || !ROLE_ARN.test(body.roleArn)) {
+export async function createCluster(ctx: OpContext, input: CreateClusterRequest): Promise<{ view: ClusterView; creatorEntry: boolean }> {
+  const name = must(checkClusterName(input.name));
+  if (typeof input.roleArn !== 'string' || !ROLE_ARN.test(input.roleArn)) {
     throw eksError.invalidParameter('roleArn must be the ARN of an IAM role (arn:aws:iam::<account>:role/<name>).');
   }
-  const vpcIn = asObject(body.resourcesVpcConfig, 'resourcesVpcConfig');
-  if (body.resourcesVpcConfig === undefined) throw eksError.invalidParameter('resourcesVpcConfig is required.');
-  const version = body.version === undefined || body.version === null ? DEFAULT_KUBERNETES_VERSION : body.version;
+  const vpcIn = asObject(input.resourcesVpcConfig, 'resourcesVpcConfig');
+  if (input.resourcesVpcConfig === undefined) throw eksError.invalidParameter('resourcesVpcConfig is required.');
+  const version = input.version === undefined || input.version === null ? DEFAULT_KUBERNETES_VERSION : input.version;
   if (typeof version !== 'string' || !/^1\.\d{1,2}$/.test(version)) throw eksError.invalidParameter(`Unsupported Kubernetes version ${showValue(version)}.`);
-  const access = asObject(body.accessConfig, 'accessConfig');
+  const access = asObject(input.accessConfig, 'accessConfig');
   const mode = access.authenticationMode === undefined ? 'CONFIG_MAP' : must(checkAuthenticationMode(access.authenticationMode));
   const bootstrap = optionalBoolean(access.bootstrapClusterCreatorAdminPermissions, 'accessConfig.bootstrapClusterCreatorAdminPermissions') ?? true;
   if (mode === 'CONFIG_MAP' && !bootstrap) throw eksError.invalidParameter(eksMessages.bootstrapRequiredForConfigMap);
-  const tags = validateTags(body.tags, eksError.invalidParameter);
-  const logging = parseLogging(body.logging);
-  const knc = asObject(body.kubernetesNetworkConfig, 'kubernetesNetworkConfig');
+  const tags = validateTags(input.tags, eksError.invalidParameter);
+  const logging = parseLogging(input.logging);
+  const knc = asObject(input.kubernetesNetworkConfig, 'kubernetesNetworkConfig');
   if (knc.serviceIpv4Cidr !== undefined && knc.serviceIpv4Cidr !== null && (typeof knc.serviceIpv4Cidr !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(knc.serviceIpv4Cidr))) {
     throw eksError.invalidParameter('kubernetesNetworkConfig.serviceIpv4Cidr must be an IPv4 CIDR block such as 10.100.0.0/16.');
   }
   if (knc.ipFamily !== undefined && knc.ipFamily !== null && knc.ipFamily !== 'ipv4' && knc.ipFamily !== 'ipv6') {
     throw eksError.invalidParameter('kubernetesNetworkConfig.ipFamily must be ipv4 or ipv6.');
   }
-  const upgrade = asObject(body.upgradePolicy, 'upgradePolicy');
+  const upgrade = asObject(input.upgradePolicy, 'upgradePolicy');
   if (upgrade.supportType !== undefined && upgrade.supportType !== null && upgrade.supportType !== 'STANDARD' && upgrade.supportType !== 'EXTENDED') {
     throw eksError.invalidParameter('upgradePolicy.supportType must be STANDARD or EXTENDED.');
   }
-  const deletionProtection = optionalBoolean(body.deletionProtection, 'deletionProtection') ?? false;
+  const deletionProtection = optionalBoolean(input.deletionProtection, 'deletionProtection') ?? false;
 
   const existing = await ctx.tx.getCluster(name);
   if (existing) throw eksError.inUse(`Cluster already exists with name: ${name}`, { clusterName: name });
@@ -135,10 +136,10 @@ export async function createCluster(ctx: OpContext, body: Record<string, unknown
     readyAt: ctx.now + ctx.clusterCreateDurationMs,
     version,
     platformVersion: 'eks.1',
-    roleArn: body.roleArn,
+    roleArn: input.roleArn,
     spec,
     tags,
-    ...(typeof body.clientRequestToken === 'string' ? { clientRequestToken: body.clientRequestToken } : {}),
+    ...(typeof input.clientRequestToken === 'string' ? { clientRequestToken: input.clientRequestToken } : {}),
     authenticationMode: mode,
     bootstrapClusterCreatorAdminPermissions: bootstrap,
     creator: {
@@ -170,8 +171,8 @@ async function grantCreatorAdmin(ctx: OpContext, cluster: ClusterRecord): Promis
   await createCreatorEntry(ctx, cluster, accessPolicyArn(CLUSTER_ADMIN_POLICY_NAME, ctx.partition));
 }
 
-export async function deleteCluster(ctx: OpContext, name: unknown): Promise<ClusterView> {
-  const view = await loadClusterForWrite(ctx, name);
+export async function deleteCluster(ctx: OpContext, input: DeleteClusterRequest): Promise<ClusterView> {
+  const view = await loadClusterForWrite(ctx, input.name);
   if (view.record.spec.deletionProtection === true) {
     throw eksError.invalidRequest(`Cannot delete cluster ${view.record.name} because deletion protection is enabled.`);
   }
@@ -192,8 +193,9 @@ const UNSUPPORTED_KINDS = [
   'controlPlaneScalingConfig',
 ] as const;
 
-export async function updateClusterConfig(ctx: OpContext, name: unknown, body: Record<string, unknown>): Promise<UpdateRecord> {
-  const view = await loadClusterForWrite(ctx, name);
+export async function updateClusterConfig(ctx: OpContext, input: UpdateClusterConfigRequest): Promise<UpdateRecord> {
+  const view = await loadClusterForWrite(ctx, input.name);
+  const body = input;
   const c = view.record;
   const present = UPDATE_KINDS.filter((k) => body[k] !== undefined && body[k] !== null);
   const unsupported = UNSUPPORTED_KINDS.filter((k) => body[k] !== undefined && body[k] !== null);

@@ -5,8 +5,8 @@
  * policies match `identityproviderconfig/<cluster>/oidc/<name>/*`). Associate carries the condition
  * keys eks:clientId and eks:issuerUrl.
  */
-import type { EksCall, EksRoute } from './route.js';
-import { clusterResource, queryString } from './route.js';
+import type { AnyEksRoute, EksCall } from './route.js';
+import { clusterResource } from './route.js';
 import { decodeNextToken, page, parseMaxResults } from './pagination.js';
 import { updateShape } from './shapes.js';
 import {
@@ -17,19 +17,20 @@ import {
   oidcConfigShape,
 } from '../oidc/service.js';
 
-type Base = Omit<EksCall, 'ctx'>;
+/** Describe and Disassociate name the config the same way. */
+type Base = Omit<EksCall<{ identityProviderConfig: { name: string } }>, 'ctx'>;
 interface Env {
   partition: string;
   region: string;
 }
 
 function configResource(c: Base, o: Env): string {
-  const ref = c.body.identityProviderConfig as Record<string, unknown> | undefined;
-  const name = ref && typeof ref === 'object' && typeof ref.name === 'string' && /^[A-Za-z0-9_-]{1,100}$/.test(ref.name) ? ref.name : '*';
-  return `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:identityproviderconfig/${c.params.name ?? '*'}/oidc/${name}/*`;
+  const name = c.input.identityProviderConfig.name;
+  const shown = /^[A-Za-z0-9_-]{1,100}$/.test(name) ? name : '*';
+  return `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:identityproviderconfig/${c.params.name ?? '*'}/oidc/${shown}/*`;
 }
 
-export const identityProviderRoutes: EksRoute[] = [
+export const identityProviderRoutes: AnyEksRoute[] = [
   {
     method: 'POST',
     url: '/clusters/:name/identity-provider-configs/associate',
@@ -37,15 +38,9 @@ export const identityProviderRoutes: EksRoute[] = [
     kind: 'write',
     idempotent: true,
     resource: clusterResource,
-    context: (c) => {
-      const o = (c.body.oidc ?? {}) as Record<string, unknown>;
-      return {
-        ...(typeof o.clientId === 'string' ? { 'eks:clientId': o.clientId } : {}),
-        ...(typeof o.issuerUrl === 'string' ? { 'eks:issuerUrl': o.issuerUrl } : {}),
-      };
-    },
+    context: (c) => ({ 'eks:clientId': c.input.oidc.clientId, 'eks:issuerUrl': c.input.oidc.issuerUrl }),
     run: async (c) => {
-      const { update, provider } = await associateIdentityProviderConfig(c.ctx, c.params.name, c.body);
+      const { update, provider } = await associateIdentityProviderConfig(c.ctx, c.input);
       return { update: updateShape(update, c.ctx.now), tags: provider.tags };
     },
   },
@@ -56,7 +51,7 @@ export const identityProviderRoutes: EksRoute[] = [
     kind: 'read',
     resource: configResource,
     run: async (c) => {
-      const p = await describeIdentityProviderConfig(c.ctx, c.params.name, c.body);
+      const p = await describeIdentityProviderConfig(c.ctx, c.input);
       c.ctx.audit.clusterName = p.clusterName;
       c.ctx.audit.resource = p.arn;
       return { identityProviderConfig: { oidc: oidcConfigShape(p, c.ctx.now) } };
@@ -69,7 +64,7 @@ export const identityProviderRoutes: EksRoute[] = [
     kind: 'write',
     idempotent: true,
     resource: configResource,
-    run: async (c) => ({ update: updateShape(await disassociateIdentityProviderConfig(c.ctx, c.params.name, c.body), c.ctx.now) }),
+    run: async (c) => ({ update: updateShape(await disassociateIdentityProviderConfig(c.ctx, c.input), c.ctx.now) }),
   },
   {
     method: 'GET',
@@ -78,9 +73,9 @@ export const identityProviderRoutes: EksRoute[] = [
     kind: 'read',
     resource: clusterResource,
     run: async (c) => {
-      const limit = parseMaxResults(queryString(c.query, 'maxResults'));
+      const limit = parseMaxResults(c.input.maxResults);
       const list = `identity-provider-configs/${c.params.name}`;
-      const after = decodeNextToken(list, queryString(c.query, 'nextToken'));
+      const after = decodeNextToken(list, c.input.nextToken);
       const all = await listIdentityProviderConfigs(c.ctx, c.params.name);
       const p = page(
         all.filter((x) => after === undefined || x.name > after),

@@ -9,6 +9,7 @@ import { restJsonError } from '../aws/error-tables.js';
 import { sendAwsError } from '../aws/rest-json.js';
 import type { AuthorizationRequest } from '../aws/management-call.js';
 import { handleManagementCall } from '../aws/management-call.js';
+import { readRestJsonInput } from '../aws/rest-json-input.js';
 import { validateTagKeys, validateTags } from '../rules/tags.js';
 import { effectiveCluster, isValidClusterName } from '../rules/cluster.js';
 import type { ClusterView } from '../clusters/view.js';
@@ -34,8 +35,8 @@ import { getAccessPolicy, listAccessPolicies } from '../policy/catalogue.js';
 import { checkAcceptsPolicies, hasControlCharacters } from '../rules/entry.js';
 import { must } from '../rules/violation.js';
 import { decodeNextToken, page, parseMaxResults } from './pagination.js';
-import type { EksApiOptions, EksCall, EksRoute } from './route.js';
-import { clusterResource, queryString } from './route.js';
+import type { AnyEksRoute, EksApiOptions, EksCall } from './route.js';
+import { clusterResource, registered } from './route.js';
 import { identityProviderRoutes } from './identity-provider-routes.js';
 import { accessEntryShape, associatedPolicyShape, clusterShape, updateShape } from './shapes.js';
 
@@ -53,15 +54,6 @@ function accessEntryResource(c: { caller: Caller; params: Record<string, string>
 }
 
 /**
- * A request member as text for the IAM condition context, before validation has run: strings as
- * they are, scalars spelled, anything else (objects, arrays, `{"toString":1}`) as '' — String() on
- * such input throws or recurses. Validation then refuses the request with EKS's error.
- */
-const text = (v: unknown, fallback = ''): string =>
-  v === undefined || v === null ? fallback : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
-const texts = (v: unknown[]): string[] => v.map((x) => text(x));
-
-/**
  * Read path: completed-but-unwritten updates (e.g. the creator entry of a mode move) are written
  * first, by the update sweeper's own operation (its caller and audit record), not the reader's.
  */
@@ -77,23 +69,20 @@ async function readView(call: EksCall, o: EksApiOptions): Promise<ClusterView> {
   return view;
 }
 
-const ROUTES: EksRoute[] = [
+const ROUTES: AnyEksRoute[] = [
   {
     method: 'POST',
     url: '/clusters',
     operation: 'CreateCluster',
     kind: 'write',
     idempotent: true,
-    resource: (c, o) => `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:cluster/${typeof c.body.name === 'string' ? c.body.name : '*'}`,
-    context: (c) => {
-      const ac = (c.body.accessConfig ?? {}) as Record<string, unknown>;
-      return {
-        'eks:authenticationMode': text(ac.authenticationMode, 'CONFIG_MAP'),
-        'eks:bootstrapClusterCreatorAdminPermissions': text(ac.bootstrapClusterCreatorAdminPermissions, 'true'),
-      };
-    },
+    resource: (c, o) => `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:cluster/${c.input.name}`,
+    context: (c) => ({
+      'eks:authenticationMode': c.input.accessConfig?.authenticationMode ?? 'CONFIG_MAP',
+      'eks:bootstrapClusterCreatorAdminPermissions': String(c.input.accessConfig?.bootstrapClusterCreatorAdminPermissions ?? true),
+    }),
     run: async (c, o) => {
-      const { view } = await createCluster(c.ctx, c.body);
+      const { view } = await createCluster(c.ctx, c.input);
       return { cluster: clusterShape(view.record, view.updates, c.ctx.now, o.endpointFor(view.record.name), 'CREATING') };
     },
   },
@@ -104,8 +93,8 @@ const ROUTES: EksRoute[] = [
     kind: 'read',
     resource: (c, o) => `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:cluster/*`,
     run: async (c) => {
-      const limit = parseMaxResults(queryString(c.query, 'maxResults'));
-      const after = decodeNextToken('clusters', queryString(c.query, 'nextToken'));
+      const limit = parseMaxResults(c.input.maxResults);
+      const after = decodeNextToken('clusters', c.input.nextToken);
       const names = await c.ctx.tx.listClusterNames(c.caller.accountId, after, limit + 1);
       const p = page(names, limit, (n) => n, 'clusters');
       return { clusters: p.items, ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
@@ -129,7 +118,7 @@ const ROUTES: EksRoute[] = [
     kind: 'write',
     resource: clusterArnOf,
     run: async (c, o) => {
-      const view = await deleteCluster(c.ctx, c.params.name);
+      const view = await deleteCluster(c.ctx, c.input);
       return { cluster: clusterShape(view.record, view.updates, c.ctx.now, o.endpointFor(view.record.name), 'DELETING') };
     },
   },
@@ -140,11 +129,8 @@ const ROUTES: EksRoute[] = [
     kind: 'write',
     idempotent: true,
     resource: clusterArnOf,
-    context: (c): Record<string, string> => {
-      const ac = (c.body.accessConfig ?? {}) as Record<string, unknown>;
-      return ac.authenticationMode === undefined ? {} : { 'eks:authenticationMode': text(ac.authenticationMode) };
-    },
-    run: async (c) => ({ update: updateShape(await updateClusterConfig(c.ctx, c.params.name, c.body), c.ctx.now) }),
+    context: (c): Record<string, string> => (c.input.accessConfig?.authenticationMode === undefined ? {} : { 'eks:authenticationMode': c.input.accessConfig.authenticationMode }),
+    run: async (c) => ({ update: updateShape(await updateClusterConfig(c.ctx, c.input), c.ctx.now) }),
   },
   {
     method: 'GET',
@@ -153,11 +139,11 @@ const ROUTES: EksRoute[] = [
     kind: 'read',
     resource: clusterArnOf,
     run: async (c, o) => {
-      for (const k of ['nodegroupName', 'addonName', 'capabilityName']) {
-        if (queryString(c.query, k) !== undefined) throw eksError.notFound(`Entryway manages no ${k.replace('Name', '')}s.`);
+      for (const k of ['nodegroupName', 'addonName', 'capabilityName'] as const) {
+        if (c.input[k] !== undefined) throw eksError.notFound(`Entryway manages no ${k.replace('Name', '')}s.`);
       }
-      const limit = parseMaxResults(queryString(c.query, 'maxResults'));
-      const after = decodeNextToken(`updates/${c.params.name}`, queryString(c.query, 'nextToken'));
+      const limit = parseMaxResults(c.input.maxResults);
+      const after = decodeNextToken(`updates/${c.params.name}`, c.input.nextToken);
       const view = await readView(c, o);
       // Keyset on "createdAt:id" so concurrent inserts never shift pages.
       const keyed = view.updates.map((u) => ({ u, k: `${String(u.createdAt).padStart(15, '0')}:${u.id}` })).filter((x) => after === undefined || x.k > after);
@@ -173,8 +159,8 @@ const ROUTES: EksRoute[] = [
     resource: clusterArnOf,
     run: async (c, o) => {
       const view = await readView(c, o);
-      const u = view.updates.find((x) => x.id === c.params.updateId);
-      if (!u) throw eksError.notFound(`No update found for ID: ${String(c.params.updateId).slice(0, 128)}.`, { clusterName: view.record.name });
+      const u = view.updates.find((x) => x.id === c.input.updateId);
+      if (!u) throw eksError.notFound(`No update found for ID: ${c.input.updateId.slice(0, 128)}.`, { clusterName: view.record.name });
       return { update: updateShape(u, c.ctx.now) };
     },
   },
@@ -185,7 +171,7 @@ const ROUTES: EksRoute[] = [
     kind: 'write',
     resource: (c) => c.params.resourceArn ?? '*',
     run: async (c) => {
-      const tags = validateTags(c.body.tags, eksError.badRequest);
+      const tags = validateTags(c.input.tags, eksError.badRequest);
       await withTaggable(c, async (t) => t.set({ ...t.tags, ...tags }));
       return {};
     },
@@ -197,7 +183,7 @@ const ROUTES: EksRoute[] = [
     kind: 'write',
     resource: (c) => c.params.resourceArn ?? '*',
     run: async (c) => {
-      const keys = validateTagKeys(c.query.tagKeys, eksError.badRequest);
+      const keys = validateTagKeys(c.input.tagKeys, eksError.badRequest);
       await withTaggable(c, async (t) => t.set(Object.fromEntries(Object.entries(t.tags).filter(([k]) => !keys.includes(k)))));
       return {};
     },
@@ -222,14 +208,14 @@ const ROUTES: EksRoute[] = [
     operation: 'CreateAccessEntry',
     kind: 'write',
     idempotent: true,
-    resource: (c, o) => accessEntryResource({ caller: c.caller, params: { ...c.params, principalArn: text(c.body.principalArn) } }, o),
+    resource: (c, o) => accessEntryResource({ caller: c.caller, params: { ...c.params, principalArn: c.input.principalArn } }, o),
     context: (c) => ({
-      'eks:principalArn': text(c.body.principalArn),
-      'eks:accessEntryType': text(c.body.type, 'STANDARD'),
-      ...(typeof c.body.username === 'string' ? { 'eks:username': c.body.username } : {}),
-      ...(Array.isArray(c.body.kubernetesGroups) ? { 'eks:kubernetesGroups': texts(c.body.kubernetesGroups) } : {}),
+      'eks:principalArn': c.input.principalArn,
+      'eks:accessEntryType': c.input.type ?? 'STANDARD',
+      ...(c.input.username !== undefined ? { 'eks:username': c.input.username } : {}),
+      ...(c.input.kubernetesGroups !== undefined ? { 'eks:kubernetesGroups': c.input.kubernetesGroups } : {}),
     }),
-    run: async (c) => ({ accessEntry: accessEntryShape(await createAccessEntry(c.ctx, c.params.name, c.body)) }),
+    run: async (c) => ({ accessEntry: accessEntryShape(await createAccessEntry(c.ctx, c.input)) }),
   },
   {
     method: 'GET',
@@ -238,10 +224,10 @@ const ROUTES: EksRoute[] = [
     kind: 'read',
     resource: clusterArnOf,
     run: async (c, o) => {
-      const limit = parseMaxResults(queryString(c.query, 'maxResults'));
-      const policy = queryString(c.query, 'associatedPolicyArn');
+      const limit = parseMaxResults(c.input.maxResults);
+      const policy = c.input.associatedPolicyArn;
       const list = `entries/${c.params.name}/${policy ?? ''}`;
-      const after = decodeNextToken(list, queryString(c.query, 'nextToken'));
+      const after = decodeNextToken(list, c.input.nextToken);
       await readView(c, o);
       const view = await loadClusterWithEntries(c.ctx, c.params.name);
       // Associations store the catalogue ARN, so any partition's spelling finds them; an ARN that
@@ -261,7 +247,7 @@ const ROUTES: EksRoute[] = [
     resource: accessEntryResource,
     run: async (c, o) => {
       await readView(c, o);
-      return { accessEntry: accessEntryShape(await describeAccessEntry(c.ctx, c.params.name, c.params.principalArn)) };
+      return { accessEntry: accessEntryShape(await describeAccessEntry(c.ctx, c.input.clusterName, c.input.principalArn)) };
     },
   },
   {
@@ -272,11 +258,11 @@ const ROUTES: EksRoute[] = [
     idempotent: true,
     resource: accessEntryResource,
     context: (c) => ({
-      'eks:principalArn': text(c.params.principalArn),
-      ...(typeof c.body.username === 'string' ? { 'eks:username': c.body.username } : {}),
-      ...(Array.isArray(c.body.kubernetesGroups) ? { 'eks:kubernetesGroups': texts(c.body.kubernetesGroups) } : {}),
+      'eks:principalArn': c.input.principalArn,
+      ...(c.input.username !== undefined ? { 'eks:username': c.input.username } : {}),
+      ...(c.input.kubernetesGroups !== undefined ? { 'eks:kubernetesGroups': c.input.kubernetesGroups } : {}),
     }),
-    run: async (c) => ({ accessEntry: accessEntryShape(await updateAccessEntry(c.ctx, c.params.name, c.params.principalArn, c.body)) }),
+    run: async (c) => ({ accessEntry: accessEntryShape(await updateAccessEntry(c.ctx, c.input)) }),
   },
   {
     method: 'DELETE',
@@ -284,9 +270,9 @@ const ROUTES: EksRoute[] = [
     operation: 'DeleteAccessEntry',
     kind: 'write',
     resource: accessEntryResource,
-    context: (c) => ({ 'eks:principalArn': text(c.params.principalArn) }),
+    context: (c) => ({ 'eks:principalArn': c.input.principalArn }),
     run: async (c) => {
-      await deleteAccessEntry(c.ctx, c.params.name, c.params.principalArn);
+      await deleteAccessEntry(c.ctx, c.input);
       return {};
     },
   },
@@ -296,17 +282,14 @@ const ROUTES: EksRoute[] = [
     operation: 'AssociateAccessPolicy',
     kind: 'write',
     resource: accessEntryResource,
-    context: (c) => {
-      const scope = (c.body.accessScope ?? {}) as Record<string, unknown>;
-      return {
-        'eks:principalArn': text(c.params.principalArn),
-        'eks:policyArn': text(c.body.policyArn),
-        'eks:accessScope': text(scope.type),
-        ...(Array.isArray(scope.namespaces) ? { 'eks:namespaces': texts(scope.namespaces) } : {}),
-      };
-    },
+    context: (c) => ({
+      'eks:principalArn': c.input.principalArn,
+      'eks:policyArn': c.input.policyArn,
+      'eks:accessScope': c.input.accessScope.type ?? '',
+      ...(c.input.accessScope.namespaces !== undefined ? { 'eks:namespaces': c.input.accessScope.namespaces } : {}),
+    }),
     run: async (c) => {
-      const { entry, association } = await associateAccessPolicy(c.ctx, c.params.name, c.params.principalArn, c.body);
+      const { entry, association } = await associateAccessPolicy(c.ctx, c.input);
       return { clusterName: entry.clusterName, principalArn: entry.principalArn, associatedAccessPolicy: associatedPolicyShape(association) };
     },
   },
@@ -317,11 +300,11 @@ const ROUTES: EksRoute[] = [
     kind: 'read',
     resource: accessEntryResource,
     run: async (c, o) => {
-      const limit = parseMaxResults(queryString(c.query, 'maxResults'));
+      const limit = parseMaxResults(c.input.maxResults);
       const list = `associations/${c.params.name}/${c.params.principalArn}`;
-      const after = decodeNextToken(list, queryString(c.query, 'nextToken'));
+      const after = decodeNextToken(list, c.input.nextToken);
       await readView(c, o);
-      const entry = await describeAccessEntry(c.ctx, c.params.name, c.params.principalArn);
+      const entry = await describeAccessEntry(c.ctx, c.input.clusterName, c.input.principalArn);
       must(checkAcceptsPolicies(entry.type));
       const rows = await c.ctx.tx.listAssociations(entry.clusterName, entry.principalArn, { after, limit: limit + 1 });
       const p = page(rows, limit, (a) => a.policyArn, list);
@@ -339,9 +322,9 @@ const ROUTES: EksRoute[] = [
     operation: 'DisassociateAccessPolicy',
     kind: 'write',
     resource: accessEntryResource,
-    context: (c) => ({ 'eks:principalArn': text(c.params.principalArn), 'eks:policyArn': text(c.params.policyArn) }),
+    context: (c) => ({ 'eks:principalArn': c.input.principalArn, 'eks:policyArn': c.input.policyArn }),
     run: async (c) => {
-      await disassociateAccessPolicy(c.ctx, c.params.name, c.params.principalArn, c.params.policyArn);
+      await disassociateAccessPolicy(c.ctx, c.input);
       return {};
     },
   },
@@ -352,8 +335,8 @@ const ROUTES: EksRoute[] = [
     kind: 'read',
     resource: () => '*',
     run: async (c) => {
-      const limit = parseMaxResults(queryString(c.query, 'maxResults'));
-      const after = decodeNextToken('access-policies', queryString(c.query, 'nextToken'));
+      const limit = parseMaxResults(c.input.maxResults);
+      const after = decodeNextToken('access-policies', c.input.nextToken);
       const all = listAccessPolicies().filter((p) => after === undefined || p.name > after);
       const p = page(all, limit, (x) => x.name, 'access-policies');
       return { accessPolicies: p.items.map((x) => ({ name: x.name, arn: x.arn })), ...(p.nextToken ? { nextToken: p.nextToken } : {}) };
@@ -449,11 +432,14 @@ function clientRequestTokenOf(body: Record<string, unknown>): string | undefined
  * Errors raised before a route handler runs (body over the limit, malformed Content-Length, …)
  * in this plugin's AWS shape; the app-level handler does not reach encapsulated plugins.
  */
+/** Every EKS route Entryway serves (its tests check them against botocore's model). */
+export const eksRoutes = (): readonly AnyEksRoute[] => [...ROUTES, ...identityProviderRoutes];
+
 export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Promise<void> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     sendAwsError(reply, restJsonError(err, { bodyLimit: app.initialConfig.bodyLimit, onUnexpected: (e) => req.log.error({ err: e }, 'unhandled error in EKS API') }));
   });
-  for (const route of [...ROUTES, ...identityProviderRoutes]) {
+  for (const route of eksRoutes().map(registered)) {
     app.route({
       method: route.method,
       url: route.url,
@@ -462,10 +448,12 @@ export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Prom
           service: 'eks',
           operation: route.operation,
           kind: route.kind,
+          read: (base) => readRestJsonInput(route.operation, base),
           authorization: (base) => ({ action: `eks:${route.operation}`, resource: route.resource(base, o), ...(route.context ? { context: route.context(base) } : {}) }),
           run: async (base, ctx) => {
+            const r = route;
             const token = route.idempotent ? clientRequestTokenOf(base.body) : undefined;
-            if (token === undefined) return { status: 200, body: await route.run({ ...base, ctx }, o) };
+            if (token === undefined) return { status: 200, body: await r.run({ ...base, ctx }, o) };
             // Encoded: the name is not validated yet, and the store must never see raw control bytes.
             const scope = `${route.operation}/${ctx.caller.accountId}/${encodeURIComponent(base.params.name ?? '')}`;
             const hash = requestHash(route.operation, base.params, base.body);
@@ -474,7 +462,7 @@ export async function eksApiPlugin(app: FastifyInstance, o: EksApiOptions): Prom
               if (prior.requestHash !== hash) throw eksError.invalidParameter('The clientRequestToken was already used for a request with different parameters.');
               return { status: 200, body: JSON.parse(prior.response) as Record<string, unknown> };
             }
-            const out = await route.run({ ...base, ctx }, o);
+            const out = await r.run({ ...base, ctx }, o);
             await ctx.tx.putIdempotent(scope, token, hash, JSON.stringify(out), ctx.now);
             return { status: 200, body: out };
           },

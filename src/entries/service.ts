@@ -2,6 +2,7 @@
  * Access-entry and access-policy operations of the EKS API over one store transaction.
  * Its rules live in rules/ (entry.ts, cluster.ts); the policy catalogue and scope rules in policy/.
  */
+import type { AssociateAccessPolicyRequest, CreateAccessEntryRequest, DeleteAccessEntryRequest, DisassociateAccessPolicyRequest, UpdateAccessEntryRequest } from '../model/eks-inputs.generated.js';
 import { eksError } from '../errors/aws-error.js';
 import type { ClusterView } from '../clusters/view.js';
 import { assertVisible, loadCluster } from '../clusters/view.js';
@@ -18,27 +19,20 @@ import type { Tx } from '../store/repo.js';
 import { newEntry } from './creator.js';
 import { assertAdminPathRemains } from './lockout.js';
 
-function requireObject(body: unknown): Record<string, unknown> {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw eksError.invalidParameter('The request body must be a JSON object.');
-  return body as Record<string, unknown>;
-}
-
 /** Effective mode gate shared by every access-entry operation. */
 function assertEntriesEnabled(view: ClusterView, now: number): void {
   must(checkModeTakesEntries(effectiveCluster(view.record, view.updates, now).authenticationMode));
 }
 
-export async function createAccessEntry(ctx: OpContext, clusterName: unknown, bodyIn: unknown): Promise<AccessEntryRecord> {
-  const body = requireObject(bodyIn);
-  const view = await loadClusterForWrite(ctx, clusterName);
+export async function createAccessEntry(ctx: OpContext, input: CreateAccessEntryRequest): Promise<AccessEntryRecord> {
+  const view = await loadClusterForWrite(ctx, input.clusterName);
   assertEntriesEnabled(view, ctx.now);
   const entry = await newEntry(ctx, view.record, {
-    principalArn: body.principalArn,
-    type: body.type,
-    username: body.username,
-    kubernetesGroups: body.kubernetesGroups,
-    tags: body.tags,
+    principalArn: input.principalArn,
+    type: input.type,
+    username: input.username,
+    kubernetesGroups: input.kubernetesGroups,
+    tags: input.tags,
   });
   await ctx.tx.insertEntry(entry);
   ctx.audit.clusterName = view.record.name;
@@ -74,14 +68,13 @@ export async function describeAccessEntry(
   return requireEntry(ctx.tx, view.record.name, principalArn);
 }
 
-export async function updateAccessEntry(ctx: OpContext, clusterName: unknown, principalArn: unknown, bodyIn: unknown): Promise<AccessEntryRecord> {
-  const body = requireObject(bodyIn);
-  const view = await loadClusterForWrite(ctx, clusterName);
+export async function updateAccessEntry(ctx: OpContext, input: UpdateAccessEntryRequest): Promise<AccessEntryRecord> {
+  const view = await loadClusterForWrite(ctx, input.clusterName);
   assertEntriesEnabled(view, ctx.now);
-  const entry = await requireEntry(ctx.tx, view.record.name, principalArn);
+  const entry = await requireEntry(ctx.tx, view.record.name, input.principalArn);
   const before = entryAuditView(entry);
-  const username = body.username === undefined || body.username === null ? undefined : must(checkUsername(body.username));
-  const groups = body.kubernetesGroups === undefined || body.kubernetesGroups === null ? undefined : must(checkGroups(body.kubernetesGroups));
+  const username = input.username === undefined ? undefined : must(checkUsername(input.username));
+  const groups = input.kubernetesGroups === undefined ? undefined : must(checkGroups(input.kubernetesGroups));
   if (entry.type !== 'STANDARD' && (username !== undefined || (groups !== undefined && groups.length > 0))) {
     throw eksError.invalidParameter(eksMessages.onlyStandard);
   }
@@ -100,10 +93,10 @@ export async function updateAccessEntry(ctx: OpContext, clusterName: unknown, pr
   return next;
 }
 
-export async function deleteAccessEntry(ctx: OpContext, clusterName: unknown, principalArn: unknown): Promise<void> {
-  const view = await loadClusterForWrite(ctx, clusterName);
+export async function deleteAccessEntry(ctx: OpContext, input: DeleteAccessEntryRequest): Promise<void> {
+  const view = await loadClusterForWrite(ctx, input.clusterName);
   assertEntriesEnabled(view, ctx.now);
-  const entry = await requireEntry(ctx.tx, view.record.name, principalArn);
+  const entry = await requireEntry(ctx.tx, view.record.name, input.principalArn);
   const associations = await ctx.tx.listAssociations(view.record.name, entry.principalArn, { limit: 1000 });
   await assertAdminPathRemains(ctx, view, ctx.now, { kind: 'delete-entry', principalArn: entry.principalArn });
   await ctx.tx.deleteEntry(view.record.name, entry.principalArn);
@@ -112,29 +105,22 @@ export async function deleteAccessEntry(ctx: OpContext, clusterName: unknown, pr
   ctx.audit.before = { ...entryAuditView(entry), associations: associations.map(associationAuditView) };
 }
 
-export async function associateAccessPolicy(
-  ctx: OpContext,
-  clusterName: unknown,
-  principalArn: unknown,
-  bodyIn: unknown,
-): Promise<{ entry: AccessEntryRecord; association: AssociationRecord }> {
-  const body = requireObject(bodyIn);
-  const view = await loadClusterForWrite(ctx, clusterName);
+export async function associateAccessPolicy(ctx: OpContext, input: AssociateAccessPolicyRequest): Promise<{ entry: AccessEntryRecord; association: AssociationRecord }> {
+  const view = await loadClusterForWrite(ctx, input.clusterName);
   assertEntriesEnabled(view, ctx.now);
-  const entry = await requireEntry(ctx.tx, view.record.name, principalArn);
-  if (typeof body.policyArn !== 'string' || body.policyArn.length === 0) throw eksError.invalidParameter('policyArn is required.');
-  const policy = getAccessPolicy(body.policyArn);
+  const entry = await requireEntry(ctx.tx, view.record.name, input.principalArn);
+  if (input.policyArn.length === 0) throw eksError.invalidParameter('policyArn is required.');
+  const policy = getAccessPolicy(input.policyArn);
   if (!policy) {
     throw eksError.invalidParameter(
-      `The specified policyArn ${body.policyArn.slice(0, 256)} is not a valid access policy. Use list-access-policies to see the available policies.`,
+      `The specified policyArn ${input.policyArn.slice(0, 256)} is not a valid access policy. Use list-access-policies to see the available policies.`,
     );
   }
   must(checkAcceptsPolicies(entry.type));
   if (policy.serviceLinkedRolesOnly) {
     throw eksError.invalidParameter(`The access policy ${policy.name} can only be associated with AWS service-linked roles.`);
   }
-  if (body.accessScope === undefined || body.accessScope === null) throw eksError.invalidParameter('accessScope is required.');
-  const scope = parseScope(body.accessScope);
+  const scope = parseScope(input.accessScope);
   const existing = await ctx.tx.getAssociation(view.record.name, entry.principalArn, policy.arn);
   // Re-associating is an upsert of the scope: associatedAt is kept, modifiedAt moves.
   const association: AssociationRecord = {
@@ -160,16 +146,17 @@ function parseScope(input: unknown): AccessScope {
   return { type: r.scope.type, namespaces: [...r.scope.namespaces] };
 }
 
-export async function disassociateAccessPolicy(ctx: OpContext, clusterName: unknown, principalArn: unknown, policyArn: unknown): Promise<void> {
-  const view = await loadClusterForWrite(ctx, clusterName);
+export async function disassociateAccessPolicy(ctx: OpContext, input: DisassociateAccessPolicyRequest): Promise<void> {
+  const { policyArn } = input;
+  const view = await loadClusterForWrite(ctx, input.clusterName);
   assertEntriesEnabled(view, ctx.now);
-  const entry = await requireEntry(ctx.tx, view.record.name, principalArn);
+  const entry = await requireEntry(ctx.tx, view.record.name, input.principalArn);
   must(checkAcceptsPolicies(entry.type));
-  const policy = typeof policyArn === 'string' ? getAccessPolicy(policyArn) : undefined;
+  const policy = getAccessPolicy(policyArn);
   const existing = policy ? await ctx.tx.getAssociation(view.record.name, entry.principalArn, policy.arn) : undefined;
   if (!policy || !existing) {
     throw eksError.notFound(
-      `The specified policyArn ${String(policyArn).slice(0, 256)} is not associated with the access entry for ${entry.principalArn}.`,
+      `The specified policyArn ${policyArn.slice(0, 256)} is not associated with the access entry for ${entry.principalArn}.`,
       { clusterName: view.record.name },
     );
   }

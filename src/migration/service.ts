@@ -189,7 +189,7 @@ async function moveMode(o: ApplyOptions, to: 'API' | 'API_AND_CONFIG_MAP', steps
   if (!(state.inProgress && state.inProgress.effect.authenticationMode === to)) {
     await o.store.transaction(async (tx) => {
       const ctx = o.ctx(tx);
-      const u = await updateClusterConfig(ctx, o.clusterName, { accessConfig: { authenticationMode: to } });
+      const u = await updateClusterConfig(ctx, { name: o.clusterName, accessConfig: { authenticationMode: to } });
       await o.onStep(tx, { operation: 'UpdateClusterConfig', resource: o.clusterName, after: { authenticationMode: to, updateId: u.id } });
     });
     steps.push(`authentication mode → ${to}`);
@@ -223,7 +223,8 @@ export async function applyMigration(o: ApplyOptions): Promise<ApplyResult> {
     await o.store.transaction(async (tx) => {
       const ctx = o.ctx(tx);
       if (!(await tx.getEntry(o.clusterName, p.principalArn))) {
-        await createAccessEntry(ctx, o.clusterName, {
+        await createAccessEntry(ctx, {
+          clusterName: o.clusterName,
           principalArn: p.principalArn,
           type: p.type,
           ...(p.username !== undefined && p.type === 'STANDARD' ? { username: p.username } : {}),
@@ -234,7 +235,7 @@ export async function applyMigration(o: ApplyOptions): Promise<ApplyResult> {
       }
       for (const pol of p.accessPolicies) {
         if (await tx.getAssociation(o.clusterName, p.principalArn, pol.policyArn)) continue;
-        await associateAccessPolicy(ctx, o.clusterName, p.principalArn, { policyArn: pol.policyArn, accessScope: pol.accessScope });
+        await associateAccessPolicy(ctx, { clusterName: o.clusterName, principalArn: p.principalArn, policyArn: pol.policyArn, accessScope: { type: pol.accessScope.type, namespaces: [...pol.accessScope.namespaces] } });
         await o.onStep(tx, { operation: 'AssociateAccessPolicy', resource: `${p.principalArn} ${pol.policyArn}`, after: { accessScope: pol.accessScope } });
         steps.push(`${pol.policyArn.split('/').pop()} for ${p.principalArn}`);
       }

@@ -9,6 +9,7 @@
  * from that instant and the next write on the cluster removes the row.
  * They work in every authentication mode.
  */
+import type { AssociateIdentityProviderConfigRequest, DescribeIdentityProviderConfigRequest, DisassociateIdentityProviderConfigRequest } from '../model/eks-inputs.generated.js';
 import { eksError } from '../errors/aws-error.js';
 import { eksMessages } from '../rules/messages.js';
 import type { OpContext } from '../ops/context.js';
@@ -52,9 +53,9 @@ function assertNoUpdateInFlight(ctx: OpContext, view: ClusterView, type: string)
   if (eff.inProgress) throw eksError.inUse(eksMessages.updateInProgress(type, view.record.name, eff.inProgress.id), { clusterName: view.record.name });
 }
 
-export async function associateIdentityProviderConfig(ctx: OpContext, clusterName: unknown, body: Record<string, unknown>): Promise<{ update: UpdateRecord; provider: OidcProviderRecord }> {
-  const { config, tags } = parseAssociateRequest(body);
-  const view = await loadClusterForWrite(ctx, clusterName);
+export async function associateIdentityProviderConfig(ctx: OpContext, input: AssociateIdentityProviderConfigRequest): Promise<{ update: UpdateRecord; provider: OidcProviderRecord }> {
+  const { config, tags } = parseAssociateRequest({ oidc: input.oidc, tags: input.tags });
+  const view = await loadClusterForWrite(ctx, input.clusterName);
   const c = view.record;
   const existing = await purgeGone(ctx.tx, c.name, ctx.now);
   assertNoUpdateInFlight(ctx, view, ASSOCIATE_UPDATE);
@@ -90,9 +91,9 @@ export async function associateIdentityProviderConfig(ctx: OpContext, clusterNam
   return { update, provider };
 }
 
-export async function disassociateIdentityProviderConfig(ctx: OpContext, clusterName: unknown, body: Record<string, unknown>): Promise<UpdateRecord> {
-  const name = parseProviderRef(body.identityProviderConfig);
-  const view = await loadClusterForWrite(ctx, clusterName);
+export async function disassociateIdentityProviderConfig(ctx: OpContext, input: DisassociateIdentityProviderConfigRequest): Promise<UpdateRecord> {
+  const name = parseProviderRef(input.identityProviderConfig);
+  const view = await loadClusterForWrite(ctx, input.clusterName);
   const c = view.record;
   const existing = await purgeGone(ctx.tx, c.name, ctx.now);
   const provider = existing.find((p) => p.name === name);
@@ -109,9 +110,9 @@ export async function disassociateIdentityProviderConfig(ctx: OpContext, cluster
 }
 
 /** A visible (not yet gone) config of a cluster the caller may see, or ResourceNotFoundException. */
-export async function describeIdentityProviderConfig(ctx: Pick<OpContext, 'tx' | 'caller' | 'now'>, clusterName: unknown, body: Record<string, unknown>): Promise<OidcProviderRecord> {
-  const name = parseProviderRef(body.identityProviderConfig);
-  const view = await loadCluster(ctx.tx, clusterName);
+export async function describeIdentityProviderConfig(ctx: Pick<OpContext, 'tx' | 'caller' | 'now'>, input: DescribeIdentityProviderConfigRequest): Promise<OidcProviderRecord> {
+  const name = parseProviderRef(input.identityProviderConfig);
+  const view = await loadCluster(ctx.tx, input.clusterName);
   assertVisible(ctx, view);
   const p = await ctx.tx.getIdentityProvider(view.record.name, name);
   if (!p || providerStatus(p, ctx.now) === 'GONE') throw eksError.notFound(oidcMessages.notFound(view.record.name, name), { clusterName: view.record.name });
