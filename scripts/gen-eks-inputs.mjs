@@ -98,7 +98,9 @@ export function typesOf(reduced) {
       const wire = spec.location === 'uri' || spec.location === 'querystring';
       const kind = shapes[spec.shape].type;
       const t = kind === 'string' || (wire && kind !== 'list') ? 'string' : wire ? 'string[]' : typeOf(spec.shape);
-      lines.push(`  ${m}${s.required?.includes(m) ? '' : '?'}: ${t};`);
+      // Required body members stay optional here: the services check them after the cluster's own
+      // gates, in EKS's order (an access-entry call on a CONFIG_MAP cluster meets the mode gate first).
+      lines.push(`  ${m}${wire && s.required?.includes(m) ? '' : '?'}: ${t};`);
     }
     lines.push('}', '');
   }

@@ -3,15 +3,16 @@
  * operation's typed input, checked against the operation's shape from botocore's model
  * (data/eks-inputs.json, written by scripts/gen-eks-inputs.mjs together with the TypeScript types
  * in model/eks-inputs.generated.ts). It checks what the model declares: each body member's JSON type,
- * nested structures, lists and maps, and required members; the values themselves (ARN forms, name
- * patterns, enums, ranges) are the rules' business, with EKS's wording. Unknown members are
+ * nested structures, lists and maps, and required path and query members; required body members
+ * and the values themselves (ARN forms, name patterns, enums, ranges) are the rules' business, with
+ * EKS's wording and order. Unknown members are
  * ignored and `null` counts as absent, as AWS's own deserializers do.
  *
  * Wording of type errors (UNCONFIRMED against EKS, which answers some with a
  * SerializationException naming a Java type): the operation's own input error (InvalidParameter-
  * Exception; BadRequestException for the tag operations, which declare only that) saying
  * "<member path> must be a string." — the member named as the client sent it — and "<member> is
- * required." for a missing required member, the wording Entryway's rules already use.
+ * required." for a missing path or query member, the wording Entryway's rules already use.
  */
 import model from '../../data/eks-inputs.json' with { type: 'json' };
 import { AwsError } from '../errors/aws-error.js';
@@ -107,7 +108,6 @@ function readStructure(v: Record<string, unknown>, shape: ShapeSpec, prefix: str
     if (x === undefined || x === null) continue;
     out[name] = readValue(x, m.shape, `${prefix}${name}`, invalid);
   }
-  for (const r of shape.required ?? []) if (out[r] === undefined) throw invalid(`${prefix}${r} is required.`);
   return out;
 }
 
@@ -145,11 +145,11 @@ export function readRestJsonInput<T>(operation: string, parts: RestJsonParts): T
     }
   }
   Object.assign(out, readStructure(body, bodyMembers, '', invalid));
+  // Required path and query members; required body members are the services' to check (see the
+  // types' note), so an invalid request still meets the cluster's gates first, as on EKS.
   for (const r of shape.required ?? []) {
-    if (out[r] === undefined) {
-      const m = shape.members?.[r];
-      throw invalid(`${m?.location ? (m.locationName ?? r) : r} is required.`);
-    }
+    const m = shape.members?.[r];
+    if (m?.location && out[r] === undefined) throw invalid(`${m.locationName ?? r} is required.`);
   }
   return out as T;
 }

@@ -193,7 +193,16 @@ const UNSUPPORTED_KINDS = [
   'controlPlaneScalingConfig',
 ] as const;
 
-export async function updateClusterConfig(ctx: OpContext, input: UpdateClusterConfigRequest): Promise<UpdateRecord> {
+/**
+ * UpdateClusterConfig's input, plus the create-only accessConfig members a client sent anyway
+ * (they are not in the model's update shape, so the reader drops them; refusing them with a reason
+ * beats ignoring them).
+ */
+export interface UpdateClusterConfigCommand extends UpdateClusterConfigRequest {
+  createOnly?: string[];
+}
+
+export async function updateClusterConfig(ctx: OpContext, input: UpdateClusterConfigCommand): Promise<UpdateRecord> {
   const view = await loadClusterForWrite(ctx, input.name);
   const body = input;
   const c = view.record;
@@ -210,9 +219,7 @@ export async function updateClusterConfig(ctx: OpContext, input: UpdateClusterCo
   switch (kind) {
     case 'accessConfig': {
       const ac = asObject(body.accessConfig, 'accessConfig');
-      if (ac.bootstrapClusterCreatorAdminPermissions !== undefined) {
-        throw eksError.invalidParameter('bootstrapClusterCreatorAdminPermissions can only be set when the cluster is created.');
-      }
+      if (input.createOnly?.length) throw eksError.invalidParameter(`${input.createOnly[0]} can only be set when the cluster is created.`);
       if (ac.authenticationMode === undefined) throw eksError.invalidParameter('No changes needed: accessConfig contains no authenticationMode.');
       const to = must(checkAuthenticationMode(ac.authenticationMode));
       type = 'AccessConfigUpdate';

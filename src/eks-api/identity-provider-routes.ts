@@ -18,14 +18,14 @@ import {
 } from '../oidc/service.js';
 
 /** Describe and Disassociate name the config the same way. */
-type Base = Omit<EksCall<{ identityProviderConfig: { name: string } }>, 'ctx'>;
+type Base = Omit<EksCall<{ identityProviderConfig?: { name?: string } }>, 'ctx'>;
 interface Env {
   partition: string;
   region: string;
 }
 
 function configResource(c: Base, o: Env): string {
-  const name = c.input.identityProviderConfig.name;
+  const name = c.input.identityProviderConfig?.name ?? '';
   const shown = /^[A-Za-z0-9_-]{1,100}$/.test(name) ? name : '*';
   return `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:identityproviderconfig/${c.params.name ?? '*'}/oidc/${shown}/*`;
 }
@@ -38,7 +38,10 @@ export const identityProviderRoutes: AnyEksRoute[] = [
     kind: 'write',
     idempotent: true,
     resource: clusterResource,
-    context: (c) => ({ 'eks:clientId': c.input.oidc.clientId, 'eks:issuerUrl': c.input.oidc.issuerUrl }),
+    context: (c) => ({
+      ...(c.input.oidc?.clientId !== undefined ? { 'eks:clientId': c.input.oidc.clientId } : {}),
+      ...(c.input.oidc?.issuerUrl !== undefined ? { 'eks:issuerUrl': c.input.oidc.issuerUrl } : {}),
+    }),
     run: async (c) => {
       const { update, provider } = await associateIdentityProviderConfig(c.ctx, c.input);
       return { update: updateShape(update, c.ctx.now), tags: provider.tags };

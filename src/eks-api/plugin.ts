@@ -76,7 +76,7 @@ const ROUTES: AnyEksRoute[] = [
     operation: 'CreateCluster',
     kind: 'write',
     idempotent: true,
-    resource: (c, o) => `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:cluster/${c.input.name}`,
+    resource: (c, o) => `arn:${o.partition}:eks:${o.region}:${c.caller.accountId}:cluster/${c.input.name ?? '*'}`,
     context: (c) => ({
       'eks:authenticationMode': c.input.accessConfig?.authenticationMode ?? 'CONFIG_MAP',
       'eks:bootstrapClusterCreatorAdminPermissions': String(c.input.accessConfig?.bootstrapClusterCreatorAdminPermissions ?? true),
@@ -130,7 +130,11 @@ const ROUTES: AnyEksRoute[] = [
     idempotent: true,
     resource: clusterArnOf,
     context: (c): Record<string, string> => (c.input.accessConfig?.authenticationMode === undefined ? {} : { 'eks:authenticationMode': c.input.accessConfig.authenticationMode }),
-    run: async (c) => ({ update: updateShape(await updateClusterConfig(c.ctx, c.input), c.ctx.now) }),
+    run: async (c) => {
+      const raw = c.body.accessConfig;
+      const createOnly = raw && typeof raw === 'object' && !Array.isArray(raw) && 'bootstrapClusterCreatorAdminPermissions' in raw ? ['bootstrapClusterCreatorAdminPermissions'] : [];
+      return { update: updateShape(await updateClusterConfig(c.ctx, { ...c.input, createOnly }), c.ctx.now) };
+    },
   },
   {
     method: 'GET',
@@ -208,9 +212,9 @@ const ROUTES: AnyEksRoute[] = [
     operation: 'CreateAccessEntry',
     kind: 'write',
     idempotent: true,
-    resource: (c, o) => accessEntryResource({ caller: c.caller, params: { ...c.params, principalArn: c.input.principalArn } }, o),
+    resource: (c, o) => accessEntryResource({ caller: c.caller, params: { ...c.params, principalArn: c.input.principalArn ?? '' } }, o),
     context: (c) => ({
-      'eks:principalArn': c.input.principalArn,
+      'eks:principalArn': c.input.principalArn ?? '',
       'eks:accessEntryType': c.input.type ?? 'STANDARD',
       ...(c.input.username !== undefined ? { 'eks:username': c.input.username } : {}),
       ...(c.input.kubernetesGroups !== undefined ? { 'eks:kubernetesGroups': c.input.kubernetesGroups } : {}),
@@ -284,9 +288,9 @@ const ROUTES: AnyEksRoute[] = [
     resource: accessEntryResource,
     context: (c) => ({
       'eks:principalArn': c.input.principalArn,
-      'eks:policyArn': c.input.policyArn,
-      'eks:accessScope': c.input.accessScope.type ?? '',
-      ...(c.input.accessScope.namespaces !== undefined ? { 'eks:namespaces': c.input.accessScope.namespaces } : {}),
+      'eks:policyArn': c.input.policyArn ?? '',
+      'eks:accessScope': c.input.accessScope?.type ?? '',
+      ...(c.input.accessScope?.namespaces !== undefined ? { 'eks:namespaces': c.input.accessScope.namespaces } : {}),
     }),
     run: async (c) => {
       const { entry, association } = await associateAccessPolicy(c.ctx, c.input);

@@ -109,17 +109,19 @@ export async function associateAccessPolicy(ctx: OpContext, input: AssociateAcce
   const view = await loadClusterForWrite(ctx, input.clusterName);
   assertEntriesEnabled(view, ctx.now);
   const entry = await requireEntry(ctx.tx, view.record.name, input.principalArn);
-  if (input.policyArn.length === 0) throw eksError.invalidParameter('policyArn is required.');
-  const policy = getAccessPolicy(input.policyArn);
+  if (input.policyArn === undefined || input.policyArn.length === 0) throw eksError.invalidParameter('policyArn is required.');
+  const policyArn = input.policyArn;
+  const policy = getAccessPolicy(policyArn);
   if (!policy) {
     throw eksError.invalidParameter(
-      `The specified policyArn ${input.policyArn.slice(0, 256)} is not a valid access policy. Use list-access-policies to see the available policies.`,
+      `The specified policyArn ${policyArn.slice(0, 256)} is not a valid access policy. Use list-access-policies to see the available policies.`,
     );
   }
   must(checkAcceptsPolicies(entry.type));
   if (policy.serviceLinkedRolesOnly) {
     throw eksError.invalidParameter(`The access policy ${policy.name} can only be associated with AWS service-linked roles.`);
   }
+  if (input.accessScope === undefined) throw eksError.invalidParameter('accessScope is required.');
   const scope = parseScope(input.accessScope);
   const existing = await ctx.tx.getAssociation(view.record.name, entry.principalArn, policy.arn);
   // Re-associating is an upsert of the scope: associatedAt is kept, modifiedAt moves.

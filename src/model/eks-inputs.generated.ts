@@ -11,13 +11,13 @@ export interface AccessScope {
 export interface AssociateAccessPolicyRequest {
   clusterName: string;
   principalArn: string;
-  policyArn: string;
-  accessScope: AccessScope;
+  policyArn?: string;
+  accessScope?: AccessScope;
 }
 
 export interface AssociateIdentityProviderConfigRequest {
   clusterName: string;
-  oidc: OidcIdentityProviderConfigRequest;
+  oidc?: OidcIdentityProviderConfigRequest;
   tags?: Record<string, string>;
   clientRequestToken?: string;
 }
@@ -47,7 +47,7 @@ export interface CreateAccessConfigRequest {
 
 export interface CreateAccessEntryRequest {
   clusterName: string;
-  principalArn: string;
+  principalArn?: string;
   kubernetesGroups?: string[];
   tags?: Record<string, string>;
   clientRequestToken?: string;
@@ -56,10 +56,10 @@ export interface CreateAccessEntryRequest {
 }
 
 export interface CreateClusterRequest {
-  name: string;
+  name?: string;
   version?: string;
-  roleArn: string;
-  resourcesVpcConfig: VpcConfigRequest;
+  roleArn?: string;
+  resourcesVpcConfig?: VpcConfigRequest;
   kubernetesNetworkConfig?: KubernetesNetworkConfigRequest;
   logging?: Logging;
   clientRequestToken?: string;
@@ -97,7 +97,7 @@ export interface DescribeClusterRequest {
 
 export interface DescribeIdentityProviderConfigRequest {
   clusterName: string;
-  identityProviderConfig: IdentityProviderConfig;
+  identityProviderConfig?: IdentityProviderConfig;
 }
 
 export interface DescribeUpdateRequest {
@@ -116,7 +116,7 @@ export interface DisassociateAccessPolicyRequest {
 
 export interface DisassociateIdentityProviderConfigRequest {
   clusterName: string;
-  identityProviderConfig: IdentityProviderConfig;
+  identityProviderConfig?: IdentityProviderConfig;
   clientRequestToken?: string;
 }
 
@@ -130,8 +130,8 @@ export interface EncryptionConfig {
 }
 
 export interface IdentityProviderConfig {
-  type: string;
-  name: string;
+  type?: string;
+  name?: string;
 }
 
 export interface KubernetesNetworkConfigRequest {
@@ -194,9 +194,9 @@ export interface Logging {
 }
 
 export interface OidcIdentityProviderConfigRequest {
-  identityProviderConfigName: string;
-  issuerUrl: string;
-  clientId: string;
+  identityProviderConfigName?: string;
+  issuerUrl?: string;
+  clientId?: string;
   usernameClaim?: string;
   usernamePrefix?: string;
   groupsClaim?: string;
@@ -205,8 +205,8 @@ export interface OidcIdentityProviderConfigRequest {
 }
 
 export interface OutpostConfigRequest {
-  outpostArns: string[];
-  controlPlaneInstanceType: string;
+  outpostArns?: string[];
+  controlPlaneInstanceType?: string;
   controlPlanePlacement?: ControlPlanePlacementRequest;
 }
 
@@ -233,7 +233,7 @@ export interface StorageConfigRequest {
 
 export interface TagResourceRequest {
   resourceArn: string;
-  tags: Record<string, string>;
+  tags?: Record<string, string>;
 }
 
 export interface UntagResourceRequest {
