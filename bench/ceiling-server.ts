@@ -7,16 +7,16 @@
  * `fastify` is Entryway's own HTTP base (src/server/http.ts createBaseApp: Fastify, raw-body
  * parser, request IDs) over TLS with one route answering the fixed body: the framework's floor.
  * `fastify-app` adds what src/server/app.ts puts in front of every route: the pino logger (Fastify
- * makes a child logger per request), the global rate-limit hook with the same allow-list logic,
+ * makes a child logger per request), the global rate-limit hook (serve's own registerRateLimits),
  * and the async onSend hook that waits for the index to settle.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import rateLimit from '@fastify/rate-limit';
 import { createLogger } from '../src/server/app.js';
 import { createBaseApp } from '../src/server/http.js';
+import { registerRateLimits } from '../src/server/rate-limit.js';
 
 const BODY = JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', status: { allowed: true, reason: 'ceiling' } });
 const BODY_BYTES = Buffer.from(BODY);
@@ -29,22 +29,8 @@ if (mode === 'fastify' || mode === 'fastify-app') {
   // ENTRYWAY_BENCH_HOOKS (diagnostics) picks which of the app.ts additions to apply: logger,ratelimit,onsend.
   const hooks = new Set(mode === 'fastify-app' ? (process.env.ENTRYWAY_BENCH_HOOKS ?? 'logger,ratelimit,onsend').split(',') : []);
   const app = createBaseApp({ logger: hooks.has('logger') ? createLogger('warn') : false, ...(tls ? { https: tls } : {}) });
-  if (hooks.has('ratelimit')) {
-    const surfaceOf = (url: string) => {
-      const path = url.split('?')[0] ?? '';
-      if (/^\/(healthz|readyz|metrics)$/.test(path)) return 'none';
-      return /^\/clusters\/[^/]+\/(authenticate|authorize)$/.test(path) ? 'webhook' : 'management';
-    };
-    const limitOf = (surface: string) => (surface === 'management' ? 50 : 0);
-    await app.register(rateLimit, {
-      global: true,
-      hook: 'onRequest',
-      timeWindow: 10_000,
-      keyGenerator: (req) => `${surfaceOf(req.url)}:${req.ip}`,
-      max: (req) => Math.max(1, Math.round(limitOf(surfaceOf(req.url)) * 10)),
-      allowList: (req) => limitOf(surfaceOf(req.url)) <= 0,
-    });
-  }
+  // serve's own limiter (src/server/rate-limit.ts), as `serve --management-rate-limit 50` sets it.
+  if (hooks.has('ratelimit')) await registerRateLimits(app, { webhook: 0, management: 50 });
   if (hooks.has('onsend')) {
     app.addHook('onSend', async (req) => {
       if (req.method !== 'GET' && req.method !== 'HEAD') await Promise.all([Promise.resolve(), Promise.resolve()]);

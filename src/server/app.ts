@@ -9,14 +9,11 @@ import { hostname } from 'node:os';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server as HttpServer } from 'node:http';
 import pino from 'pino';
-import rateLimit from '@fastify/rate-limit';
-import { AwsError, eksError } from '../errors/aws-error.js';
+import { AwsError } from '../errors/aws-error.js';
 import { restJsonError } from '../aws/error-tables.js';
 import { sendAwsError } from '../aws/rest-json.js';
 import { AuditRecorder } from '../audit/recorder.js';
 import { Authenticator } from '../authn/authenticator.js';
-import { startUpdateSweeper } from '../clusters/jobs.js';
-import { startHousekeeping } from '../audit/housekeeping.js';
 import { partitionOf } from '../rules/cluster.js';
 import { eksApiPlugin, eksNotFoundHandler } from '../eks-api/plugin.js';
 import type { ManagementDeps } from '../aws/management-call.js';
@@ -31,16 +28,17 @@ import type { Store } from '../store/store.js';
 import type { Tx } from '../store/repo.js';
 import { webhooksPlugin } from '../webhooks/plugin.js';
 import { WebhookCore } from '../webhooks/core.js';
-import type { DecisionEvent } from '../webhooks/core.js';
 import { storeTransitions } from './store-watch.js';
 import { webhookFastPath } from './webhook-fast-path.js';
-import { liveAdminPaths, staleEntries } from '../doctor/doctor.js';
-import { bearerMatches, readMetricsToken } from './metrics-auth.js';
+import { readMetricsToken } from './metrics-auth.js';
+import { registerOpsRoutes } from './ops-routes.js';
+import { registerRateLimits } from './rate-limit.js';
+import { decisionSampler } from './decision-audit.js';
 import { signedService } from './signed-service.js';
 import { kubeApiPlugin } from '../kube-api/plugin.js';
 import { entrywayApiPlugin } from '../entryway-api/plugin.js';
 import { oidcAuthenticatorFor } from './oidc.js';
-import { watchAwsAuthFiles } from '../clusters/aws-auth-files.js';
+import { startJobs } from './jobs.js';
 import type { ServerConfig } from './config.js';
 import { isLoopback, publicUrlOf } from './config.js';
 import { ADMIN_PROFILE, ensureDataDir, paths, writeCredentialsProfile, writeServerInfo } from './datadir.js';
@@ -145,9 +143,15 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     const tls = cfg.tls.mode === 'self-signed' ? ensureSelfSigned(cfg.dataDir, tlsNames(cfg), now()) : cfg.tls.mode === 'provided' ? loadProvided(cfg.tls.certPath, cfg.tls.keyPath, cfg.tls.caPath) : undefined;
     const region = cfg.region;
     const partition = partitionOf(region);
-    let publicUrl = '';
+    // The public URL is known once the listener has its port (port 0 in tests); everything that
+    // reads it runs inside a request, after listen — publicUrl() says so if that ever changes.
+    const listening: { url?: string } = {};
+    const publicUrl = (): string => {
+      if (listening.url === undefined) throw new Error('the public URL was read before the server listened');
+      return listening.url;
+    };
     const caData = tls ? Buffer.from(tls.ca).toString('base64') : undefined;
-    const endpointFor = (name: string): ClusterEndpoint => ({ endpoint: `${publicUrl}/k8s/${name}`, ...(caData ? { caData } : {}) });
+    const endpointFor = (name: string): ClusterEndpoint => ({ endpoint: `${publicUrl()}/k8s/${name}`, ...(caData ? { caData } : {}) });
 
     const oidcCa = cfg.oidcCaFile ? readFileSync(cfg.oidcCaFile, 'utf8') : undefined;
     const auditRecorder = new AuditRecorder(store, { onError: (e) => log.error({ err: e }, 'audit events could not be written') });
@@ -158,7 +162,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
 
     // Tokens presigned for Entryway's own endpoint (AWS_ENDPOINT_URL) name this host.
     const ownStsHosts = (): string[] => {
-      const u = new URL(publicUrl);
+      const u = new URL(publicUrl());
       const host = u.host;
       return [u.protocol === 'http:' ? `http://${host}` : host, ...cfg.customStsHosts];
     };
@@ -177,6 +181,8 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       jwt: oidcAuthenticatorFor(cfg),
     });
 
+    // Sampled decision auditing (--audit-decisions).
+    const onDecision = decisionSampler(cfg.auditDecisions, (e) => void auditRecorder.record(e), now);
     const webhooks = new WebhookCore({
       authenticator,
       indexes,
@@ -184,28 +190,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       metrics,
       webhookToken,
       log,
-      // Sampled decision auditing (--audit-decisions); the principal and outcome, never the token.
-      ...(cfg.auditDecisions > 0
-        ? {
-            onDecision: (d: DecisionEvent) => {
-              if (Math.random() >= cfg.auditDecisions) return;
-              void auditRecorder.record({
-                at: now(),
-                kind: d.kind,
-                requestId: d.requestId,
-                principalArn: d.principal,
-                accessKeyId: '-',
-                sourceIp: d.ip,
-                service: 'webhook',
-                operation: d.kind === 'authentication' ? 'TokenReview' : 'SubjectAccessReview',
-                clusterName: d.cluster,
-                resource: null,
-                result: d.result,
-                errorMessage: d.detail,
-              });
-            },
-          }
-        : {}),
+      ...(onDecision ? { onDecision } : {}),
     });
     // The webhooks skip Fastify (routing, hooks, per-request logger) unless a webhook rate limit is
     // set: that limiter is a Fastify hook, so the routes then run as a plugin instead.
@@ -223,68 +208,23 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       sendAwsError(reply, restJsonError(err, { bodyLimit: app.initialConfig.bodyLimit, onUnexpected: (e) => log.error({ err: e, url: req.url }, 'unhandled error') })),
     );
 
-    // Per-client rate limits (client = source IP), one budget per surface shared by all its routes.
-    // Management calls answer AWS's ThrottlingException (clients back off and retry); the webhooks are
-    // unlimited by default: kube-apiserver is one client that must never be throttled by accident.
-    const surfaceOf = (url: string): 'webhook' | 'management' | 'none' => {
-      const path = url.split('?')[0] ?? '';
-      if (/^\/(healthz|readyz|metrics)$/.test(path)) return 'none';
-      return /^\/clusters\/[^/]+\/(authenticate|authorize)$/.test(path) ? 'webhook' : 'management';
-    };
-    const limitOf = (surface: string) => (surface === 'webhook' ? cfg.webhookRateLimit : surface === 'management' ? cfg.managementRateLimit : 0);
-    await app.register(rateLimit, {
-      global: true,
-      hook: 'onRequest',
-      timeWindow: 10_000,
-      keyGenerator: (req) => `${surfaceOf(req.url)}:${req.ip}`,
-      max: (req) => Math.max(1, Math.round(limitOf(surfaceOf(req.url)) * 10)),
-      allowList: (req) => limitOf(surfaceOf(req.url)) <= 0,
-      onExceeded: (req) => metrics.rateLimited.inc({ surface: surfaceOf(req.url) }),
-      // An AwsError, so every plugin's error handler renders it in its own protocol.
-      errorResponseBuilder: (_req, ctx) => Object.assign(eksError.throttling(`Rate exceeded; retry in ${ctx.after}.`, Math.ceil(ctx.ttl / 1000)), { statusCode: 429 }),
-    });
+    await registerRateLimits(app, { webhook: cfg.webhookRateLimit, management: cfg.managementRateLimit, onExceeded: (surface) => metrics.rateLimited.inc({ surface }) });
 
     // Read-your-writes for reviews: a change is in this replica's index before its call returns,
     // so e.g. a deleted access entry stops its principal on the very next review.
     app.addHook('onSend', async (req) => {
       if (req.method !== 'GET' && req.method !== 'HEAD') await indexes.settled();
     });
-    app.get('/healthz', async (_req, reply) => reply.type('text/plain').send('ok'));
-    app.get('/readyz', async (req, reply) => {
-      const s = store.status();
-      const ready = indexes.loaded && s.connected && s.feed;
-      const body = { status: ready ? 'ready' : 'degraded', store: { kind: store.kind, ...s }, index: { loaded: indexes.loaded, clusters: indexes.clusters.size, ...(indexes.lastError ? { lastError: indexes.lastError } : {}) } };
-      const lenient = (req.query as Record<string, string>).allowDegraded === 'true';
-      return reply.code(ready || (lenient && indexes.loaded) ? 200 : 503).send(body);
-    });
-    // Per-cluster health (stale entries, live admin paths, a rejected aws-auth) is recomputed only
-    // after the index changed: it walks every entry.
-    let health = -1;
-    const clusterHealth = () => {
-      if (health === indexGeneration) return;
-      health = indexGeneration;
-      metrics.staleEntries.reset();
-      metrics.clusterAdminPaths.reset();
-      metrics.clusterAwsAuthRejected.reset();
-      const t = now();
-      for (const slice of indexes.clusters.all()) {
-        metrics.staleEntries.set({ cluster: slice.name }, staleEntries(slice, indexes.credentials).length);
-        if (slice.mode(t) === 'API') metrics.clusterAdminPaths.set({ cluster: slice.name }, liveAdminPaths(slice, indexes.credentials, cfg.connectedSts).length);
-        metrics.clusterAwsAuthRejected.set({ cluster: slice.name }, slice.awsAuth?.lastError ? 1 : 0);
-      }
-    };
-    const metricsToken = cfg.metricsTokenFile ? readMetricsToken(cfg.metricsTokenFile) : undefined;
-    app.get('/metrics', async (req, reply) => {
-      if (metricsToken && !bearerMatches(req.headers.authorization, metricsToken)) {
-        return reply.code(401).header('www-authenticate', 'Bearer').type('text/plain').send('metrics need the bearer token of --metrics-token-file\n');
-      }
-      const s = store.status();
-      metrics.storeUp.set(s.connected ? 1 : 0);
-      metrics.changeFeedUp.set(s.feed ? 1 : 0);
-      metrics.tokenCacheSize.set(authenticator.cacheSize);
-      metrics.auditDropped.set(auditRecorder.dropped);
-      clusterHealth();
-      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    registerOpsRoutes(app, {
+      store,
+      indexes,
+      metrics,
+      now,
+      connectedSts: cfg.connectedSts,
+      indexGeneration: () => indexGeneration,
+      tokenCacheSize: () => authenticator.cacheSize,
+      auditDropped: () => auditRecorder.dropped,
+      ...(cfg.metricsTokenFile ? { metricsToken: readMetricsToken(cfg.metricsTokenFile) } : {}),
     });
 
     const authenticateRestJson = async (raw: RawRequest) => {
@@ -328,7 +268,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     await app.register(entrywayApiPlugin, {
       ...management,
       indexes,
-      webhookConfig: () => ({ url: publicUrl, ...(tls ? { ca: tls.ca } : {}), token: webhookToken, ...(oidcCa ? { oidcCa } : {}) }),
+      webhookConfig: () => ({ url: publicUrl(), ...(tls ? { ca: tls.ca } : {}), token: webhookToken, ...(oidcCa ? { oidcCa } : {}) }),
     });
 
     app.setNotFoundHandler((req, reply) => {
@@ -339,53 +279,32 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       return reply.code(404).send({ message: `Not found: ${req.method} ${path.slice(0, 200)}` });
     });
 
-    // Domain jobs, each change through the operation path under its own system caller.
-    const jobs = { store, audit, region, partition, updateDurationMs: cfg.updateDurationMs, clusterCreateDurationMs: cfg.clusterCreateDurationMs };
-    const stopSweeper = startUpdateSweeper({
-      ...jobs,
-      now,
-      clusters: () => indexes.clusters.all(),
-      onError: (cluster, error) => log.warn({ cluster, error }, 'could not settle completed updates'),
-    });
-    const stopHousekeeping = startHousekeeping({
-      store,
-      audit,
-      now,
-      ...(cfg.auditRetentionMs ? { auditRetentionMs: cfg.auditRetentionMs } : {}),
-      onError: (error) => log.warn({ error }, 'housekeeping failed'),
-    });
     // Losing and regaining the database (or the change feed) is logged once per transition, as the
     // store notices it (a poll could miss a short outage).
     const stopStoreWatch = store.onStatus((s, before) => {
       for (const r of storeTransitions(s, before)) log[r.level]({ store: store.description, ...(s.lastError && !s.connected ? { error: s.lastError } : {}) }, r.msg);
     });
-    cleanups.unshift(() => {
-      stopSweeper();
-      stopHousekeeping();
-      stopStoreWatch();
-    });
+    cleanups.unshift(stopStoreWatch);
 
     // Fastify names the scheme from its own `https` option, which our server factory replaces.
     await app.listen({ host: cfg.host, port: cfg.port, listenTextResolver: (address) => `Entryway listening at ${tls ? address.replace(/^http:/, 'https:') : address}` });
-    if (cfg.awsAuthFiles.length) {
-      const stop = watchAwsAuthFiles({ files: cfg.awsAuthFiles, store, indexes, now, region, partition, log, audit, onRejected: () => metrics.awsAuthRejected.inc() });
-      cleanups.unshift(stop);
-    }
+    cleanups.unshift(startJobs({ store, indexes, audit, now, region, partition, log, cfg, onAwsAuthRejected: () => metrics.awsAuthRejected.inc() }));
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
-    publicUrl = publicUrlOf(cfg, port);
+    const url = publicUrlOf(cfg, port);
+    listening.url = url;
     writeServerInfo(cfg.dataDir, {
-      url: publicUrl,
+      url,
       region,
       ...(tls?.caPath ? { caPath: tls.caPath } : {}),
       pid: process.pid,
       startedAt: new Date(now()).toISOString(),
       store: store.description,
     });
-    log.info({ url: publicUrl, store: store.description, accountId }, 'Entryway is ready');
+    log.info({ url, store: store.description, accountId }, 'Entryway is ready');
 
     return {
-      url: publicUrl,
+      url,
       port,
       app,
       store,
