@@ -39,6 +39,8 @@ export interface ServeOptions {
   nodeArgs?: string[];
   timeoutMs?: number;
   logLevel?: string;
+  /** Extra `serve` flags. */
+  serveArgs?: string[];
 }
 
 /** Spawns `entryway serve` on a free loopback port and waits until /readyz is 200. */
@@ -56,6 +58,7 @@ export async function startEntryway(o: ServeOptions): Promise<EntrywayProcess> {
     '--update-duration',
     '0s',
     ...(o.storeUrl ? ['--store', o.storeUrl] : []),
+    ...(o.serveArgs ?? []),
   ];
   const t0 = performance.now();
   // The built command, as `npx entryway` runs it (`npm run bench` builds first): no tsx loader or

@@ -13,6 +13,7 @@ import { handleManagementCall } from '../aws/management-call.js';
 import { auditEventOf } from '../ops/operation.js';
 import type { OpContext } from '../ops/context.js';
 import { applyAwsAuth, deleteAwsAuth } from '../clusters/aws-auth.js';
+import { createIdentityMapping, deleteIdentityMapping, getIdentityMappings } from '../clusters/identity-mappings.js';
 import { assertVisible, loadCluster } from '../clusters/view.js';
 import { loadClusterForWrite } from '../clusters/updates.js';
 import type { Indexes } from '../index/indexes.js';
@@ -46,6 +47,17 @@ export interface EntrywayRoute {
   clusterScoped: boolean;
   /** Returns the response body, or {status, body} to answer a non-200 after committing. */
   run: (call: EntrywayCall) => Promise<Record<string, unknown> | { status: number; body: Record<string, unknown> }>;
+}
+
+function optionalStr(v: unknown, what: string, max = 4096): string | undefined {
+  return v === undefined || v === null ? undefined : str(v, what, max);
+}
+
+function strList(v: unknown, what: string, max = 100): string[] {
+  if (!Array.isArray(v) || v.length > max || v.some((x) => typeof x !== 'string' || x.length === 0 || x.length > 256)) {
+    throw eksError.invalidParameter(`${what} must be a list of at most ${max} non-empty strings.`);
+  }
+  return v as string[];
 }
 
 function str(v: unknown, what: string, max = 4096): string {
@@ -121,6 +133,61 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
     kind: 'write',
     clusterScoped: true,
     run: async ({ ctx, params }) => ({ deleted: await deleteAwsAuth(ctx, params.name) }),
+  },
+  {
+    method: 'GET',
+    url: '/entryway/v1/clusters/:name/identity-mappings',
+    operation: 'GetIdentityMappings',
+    kind: 'read',
+    clusterScoped: true,
+    run: async ({ ctx, params, query }) => {
+      const arn = singleQueryValue(query, 'arn');
+      return { identityMappings: await getIdentityMappings(ctx, params.name ?? '', arn === undefined ? undefined : str(arn, 'arn', 2048)) };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/entryway/v1/clusters/:name/identity-mappings',
+    operation: 'CreateIdentityMapping',
+    kind: 'write',
+    clusterScoped: true,
+    run: async ({ ctx, params, body }) => {
+      const arn = optionalStr(body.arn, 'arn', 2048);
+      const account = optionalStr(body.account, 'account', 12);
+      if ((arn === undefined) === (account === undefined)) throw eksError.invalidParameter('Give exactly one of arn (a role or user) or account.');
+      const username = optionalStr(body.username, 'username', 256);
+      const groups = body.groups === undefined || body.groups === null ? undefined : strList(body.groups, 'groups');
+      if (account !== undefined && (username !== undefined || groups !== undefined)) throw eksError.invalidParameter('An account mapping takes no username or groups.');
+      if (body.noDuplicateArns !== undefined && typeof body.noDuplicateArns !== 'boolean') throw eksError.invalidParameter('noDuplicateArns must be true or false.');
+      const r = await createIdentityMapping(ctx, params.name ?? '', {
+        ...(arn !== undefined ? { arn } : {}),
+        ...(account !== undefined ? { account } : {}),
+        ...(username !== undefined ? { username } : {}),
+        ...(groups !== undefined ? { groups } : {}),
+        noDuplicateArns: body.noDuplicateArns === true,
+      });
+      return { applied: !r.applied.unchanged, ignoredInApiMode: r.applied.ignored, warnings: r.applied.record.warnings };
+    },
+  },
+  {
+    method: 'DELETE',
+    url: '/entryway/v1/clusters/:name/identity-mappings',
+    operation: 'DeleteIdentityMapping',
+    kind: 'write',
+    clusterScoped: true,
+    run: async ({ ctx, params, query }) => {
+      const arn = singleQueryValue(query, 'arn');
+      const account = singleQueryValue(query, 'account');
+      if ((arn === undefined) === (account === undefined)) throw eksError.invalidParameter('Give exactly one of arn or account.');
+      const all = singleQueryValue(query, 'all');
+      if (all !== undefined && all !== 'true' && all !== 'false') throw eksError.invalidParameter('all must be true or false.');
+      const r = await deleteIdentityMapping(ctx, params.name ?? '', {
+        ...(arn !== undefined ? { arn: str(arn, 'arn', 2048) } : {}),
+        ...(account !== undefined ? { account: str(account, 'account', 12) } : {}),
+        all: all === 'true',
+      });
+      return { removed: r.removed, remainingWithArn: r.remaining, ignoredInApiMode: r.applied.ignored };
+    },
   },
   {
     method: 'POST',

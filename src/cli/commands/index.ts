@@ -1,6 +1,7 @@
 import { accountsCreateCommand, clusterSettingsCommand, nodesListCommand, nodesRegisterCommand } from './misc.js';
 import { auditCommand } from './audit.js';
 import { awsAuthApplyCommand, awsAuthGetCommand } from './aws-auth.js';
+import { iamIdentityMappingCreateCommand, iamIdentityMappingDeleteCommand, iamIdentityMappingGetCommand } from './iamidentitymapping.js';
 import { canICommand } from './can-i.js';
 import { doctorCommand } from './doctor.js';
 import { envCommand } from './env.js';
@@ -14,6 +15,9 @@ export const commands: Command[] = [
   envCommand,
   awsAuthApplyCommand,
   awsAuthGetCommand,
+  iamIdentityMappingCreateCommand,
+  iamIdentityMappingGetCommand,
+  iamIdentityMappingDeleteCommand,
   canICommand,
   kubeconfigWebhooksCommand,
   auditCommand,
