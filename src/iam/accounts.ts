@@ -3,6 +3,7 @@
  * one access key. The primary account's administrator is also the bootstrap (break-glass)
  * principal: settings `bootstrapAdminArn` (+ `bootstrapAdminUserId`) and `primaryAccountId`.
  */
+import { auditEventOf, systemCaller } from '../ops/operation.js';
 import { randomUUID } from 'node:crypto';
 import type { IamUserRecord } from '../model/types.js';
 import type { Tx } from '../store/repo.js';
@@ -95,6 +96,9 @@ export async function bootstrap(store: Store, opts: Omit<CreateAccountOptions, '
 
 class BootstrapRaceError extends Error {}
 
+/** Who creates the primary account on first start, in the audit trail. */
+const BOOTSTRAP_CALLER = systemCaller('bootstrap');
+
 async function bootstrapOnce(store: Store, opts: Omit<CreateAccountOptions, 'adminUserName'>): Promise<BootstrapResult> {
   return store.transaction(async (tx) => {
     const existing = await tx.getSetting(SETTING_PRIMARY_ACCOUNT);
@@ -106,6 +110,22 @@ async function bootstrapOnce(store: Store, opts: Omit<CreateAccountOptions, 'adm
     await tx.putSetting(SETTING_PRIMARY_ACCOUNT, credentials.accountId);
     await tx.putSetting(SETTING_BOOTSTRAP_ADMIN_ARN, credentials.userArn);
     await tx.putSetting(SETTING_BOOTSTRAP_ADMIN_ID, credentials.userId);
+    // The installation's first change, recorded with it (the key ID, never the secret).
+    const at = opts.now ?? Date.now();
+    await tx.insertAudit(
+      auditEventOf(
+        {
+          requestId: `bootstrap-${claim}`,
+          sourceIp: '-',
+          at,
+          service: 'entryway',
+          operation: 'Bootstrap',
+          caller: BOOTSTRAP_CALLER,
+          note: { clusterName: null, resource: credentials.userArn, after: { accountId: credentials.accountId, user: credentials.userArn, accessKeyId: credentials.accessKeyId, policy: 'AdministratorAccess' } },
+        },
+        'Success',
+      ),
+    );
     return { created: true, credentials };
   });
 }

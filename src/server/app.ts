@@ -39,6 +39,7 @@ import { kubeApiPlugin } from '../kube-api/plugin.js';
 import { entrywayApiPlugin } from '../entryway-api/plugin.js';
 import { oidcAuthenticatorFor } from './oidc.js';
 import { startJobs } from './jobs.js';
+import { auditEventOf, systemCaller } from '../ops/operation.js';
 import type { ServerConfig } from './config.js';
 import { isLoopback, publicUrlOf } from './config.js';
 import { ADMIN_PROFILE, ensureDataDir, paths, writeCredentialsProfile, writeServerInfo } from './datadir.js';
@@ -126,7 +127,16 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       if (cfg.accountId && cfg.accountId !== accountId) log.warn({ existing: accountId, requested: cfg.accountId }, '--account-id ignored: the store already has a primary account');
     }
     // Shared secret kube-apiserver presents to the webhooks; one per installation (all replicas).
-    const webhookToken = await store.transaction((tx) => tx.putSettingIfAbsent('webhookToken', randomBytes(32).toString('base64url')));
+    const webhookToken = await store.transaction(async (tx) => {
+      const candidate = randomBytes(32).toString('base64url');
+      const token = await tx.putSettingIfAbsent('webhookToken', candidate);
+      // Recorded when this start made it (its existence, never its value).
+      if (token === candidate) {
+        const note = { clusterName: null, resource: 'webhookToken' };
+        await tx.insertAudit(auditEventOf({ requestId: `start-${process.pid}-${now()}`, sourceIp: '-', at: now(), service: 'entryway', operation: 'CreateWebhookToken', caller: systemCaller('server'), note }, 'Success'));
+      }
+      return token;
+    });
 
     let indexGeneration = 0;
     const indexes = new Indexes(store, now, {
