@@ -33,9 +33,9 @@ async function edit(ctx: OpContext, clusterName: string, change: (source: string
     throw eksError.invalidParameter(r.message, { clusterName: view.record.name });
   }
   const applied = await applyAwsAuth(ctx, view.record.name, r.yaml);
-  // The edit of a good document with a valid row can still fail validation (e.g. a username
-  // aws-iam-authenticator refuses): nothing is changed then, and the reason is the answer.
-  if (!applied.ok) throw eksError.invalidParameter(`The identity mapping was not added: ${applied.error.message}`, { clusterName: view.record.name });
+  // The edited document can still fail validation (e.g. a username aws-iam-authenticator
+  // refuses): the operation fails, its transaction rolls back, and the reason is the answer.
+  if (!applied.ok) throw eksError.invalidParameter(`The aws-auth edit was refused: ${applied.error.message}`, { clusterName: view.record.name });
   return { removed: r.removed, remaining: r.remaining, applied };
 }
 
@@ -52,11 +52,10 @@ export async function getIdentityMappings(ctx: { tx: Tx; caller: { accountId: st
   const view = await loadCluster(ctx.tx, clusterName);
   assertVisible(ctx, view);
   const current = await ctx.tx.getAwsAuth(view.record.name);
-  const all = listMappings(current?.source ?? undefined);
+  const all = listMappings(current?.source);
   if (!Array.isArray(all)) throw eksError.invalidRequest(all.error, { clusterName: view.record.name });
-  const shown = current ? all : [];
-  if (arn === undefined) return shown;
-  const mine = shown.filter((m) => ('rolearn' in m ? m.rolearn : 'userarn' in m ? m.userarn : undefined) === arn);
+  if (arn === undefined) return all;
+  const mine = all.filter((m) => ('rolearn' in m ? m.rolearn : 'userarn' in m ? m.userarn : undefined) === arn);
   if (!mine.length) throw eksError.notFound(`no iamidentitymapping with arn ${JSON.stringify(arn)} found`, { clusterName: view.record.name });
   return mine;
 }

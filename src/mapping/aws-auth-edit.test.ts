@@ -76,3 +76,11 @@ test('refusals: bad ARNs and accounts, sections that are not lists', () => {
   assert.doesNotMatch(dataOnly.yaml, /apiVersion/, 'a data-only document stays data-only');
   assert.ok(parseAwsAuth(dataOnly.yaml).ok);
 });
+
+test('--no-duplicate-arns with an unreadable other section: the role section alone decides', () => {
+  const source = `data:\n  mapUsers: "not: [a list"\n  mapRoles: |\n    - rolearn: ${ROLE}\n      username: one\n`;
+  const dup = addMapping(source, { arn: ROLE, username: 'two', noDuplicateArns: true });
+  assert.equal(dup.ok ? '' : dup.code, 'duplicate_arn');
+  const other = addMapping(source, { arn: 'arn:aws:iam::111122223333:role/other', noDuplicateArns: true });
+  assert.ok(other.ok, 'no throw on the unreadable mapUsers');
+});

@@ -17,6 +17,7 @@ import { parseArn } from '../arn/index.js';
 /** One mapping as eksctl prints it (`get iamidentitymapping -o json`). */
 export type IdentityMapping = { rolearn: string; username?: string; groups?: string[] } | { userarn: string; username?: string; groups?: string[] } | { account: string };
 
+/** `removed`/`remaining`: what a delete took, and rows of the same ARN it left (0 for adds). */
 export type EditResult = { ok: true; yaml: string; removed: IdentityMapping[]; remaining: number } | { ok: false; code: EditErrorCode; message: string };
 export type EditErrorCode = 'bad_arn' | 'bad_account' | 'duplicate_arn' | 'not_found' | 'unreadable_section' | 'bad_document';
 
@@ -144,20 +145,18 @@ export function addMapping(source: string | undefined, m: AddMapping): EditResul
     if (!/^\d{12}$/.test(m.account)) return { ok: false, code: 'bad_account', message: `account ${JSON.stringify(m.account)} is not a 12-digit AWS account ID` };
     const rows = rowsOf(l.data, 'mapAccounts');
     if (!Array.isArray(rows)) return { ok: false, code: 'unreadable_section', message: `${rows.error}; fix it with aws-auth apply first` };
-    if (rows.map(String).includes(m.account)) return { ok: true, yaml: String(l.doc), removed: [], remaining: rows.length };
-    writeRows(l.data, 'mapAccounts', [...rows, m.account]);
-    return { ok: true, yaml: String(l.doc), removed: [], remaining: rows.length + 1 };
+    if (!rows.map(String).includes(m.account)) writeRows(l.data, 'mapAccounts', [...rows, m.account]);
+    return { ok: true, yaml: String(l.doc), removed: [], remaining: 0 };
   }
   const arn = m.arn ?? '';
   const section = sectionOfArn(arn);
   if (typeof section !== 'string') return { ok: false, code: 'bad_arn', message: section.error };
   const rows = rowsOf(l.data, section);
   if (!Array.isArray(rows)) return { ok: false, code: 'unreadable_section', message: `${rows.error}; fix it with aws-auth apply first` };
-  const same = [...rowsOf(l.data, 'mapRoles') as unknown[], ...rowsOf(l.data, 'mapUsers') as unknown[]].filter((r) => arnOfRow(r) === arn);
-  if (m.noDuplicateArns && same.length) return { ok: false, code: 'duplicate_arn', message: `found existing mapping that matches ARN ${JSON.stringify(arn)}; not adding another (--no-duplicate-arns)` };
+  if (m.noDuplicateArns && rows.some((r) => arnOfRow(r) === arn)) return { ok: false, code: 'duplicate_arn', message: `found existing mapping that matches ARN ${JSON.stringify(arn)}; not adding another (--no-duplicate-arns)` };
   const row = { [section === 'mapRoles' ? 'rolearn' : 'userarn']: arn, ...(m.username ? { username: m.username } : {}), ...(m.groups?.length ? { groups: m.groups } : {}) };
   writeRows(l.data, section, [...rows, row]);
-  return { ok: true, yaml: String(l.doc), removed: [], remaining: rows.length + 1 };
+  return { ok: true, yaml: String(l.doc), removed: [], remaining: 0 };
 }
 
 export interface RemoveMapping {
