@@ -129,3 +129,41 @@ async function bootstrapOnce(store: Store, opts: Omit<CreateAccountOptions, 'adm
     return { created: true, credentials };
   });
 }
+
+/**
+ * After restoring a backup made without secrets every access key is Inactive with a secret nobody
+ * holds, so no one could sign a call. This gives the bootstrap administrator (the user of
+ * `bootstrapAdminUserId`, if it still exists) one new Active key, making room by deleting its
+ * inactive keys if it is at the two-key quota, and records that. Undefined: no such user.
+ */
+export async function issueRecoveryKey(store: Store, now = Date.now()): Promise<AccountCredentials | undefined> {
+  return store.transaction(async (tx) => {
+    const id = await tx.getSetting(SETTING_BOOTSTRAP_ADMIN_ID);
+    const user = id === undefined ? undefined : await tx.getUserById(id);
+    if (!user) return undefined;
+    const keys = await tx.listAccessKeys(user.accountId, user.userName);
+    const removed: string[] = [];
+    for (const k of keys.filter((k) => k.status === 'Inactive').sort((a, b) => a.createdAt - b.createdAt)) {
+      if (keys.length - removed.length < 2) break;
+      await tx.deleteAccessKey(k);
+      removed.push(k.accessKeyId);
+    }
+    if (keys.length - removed.length >= 2) throw iamError.limitExceeded(`${user.arn} has two active access keys: no recovery key is needed`);
+    const key = await issueAccessKey({ tx, now }, user);
+    await tx.insertAudit(
+      auditEventOf(
+        {
+          requestId: `recovery-${randomUUID()}`,
+          sourceIp: '-',
+          at: now,
+          service: 'entryway',
+          operation: 'IssueRecoveryKey',
+          caller: systemCaller('restore'),
+          note: { clusterName: null, resource: user.arn, after: { accessKeyId: key.accessKeyId, deletedInactiveKeys: removed } },
+        },
+        'Success',
+      ),
+    );
+    return { accountId: user.accountId, userName: user.userName, userArn: user.arn, userId: user.userId, accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
+  });
+}

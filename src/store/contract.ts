@@ -133,6 +133,24 @@ export const storeContract: ContractCase[] = [
     },
   },
   {
+    name: 'a snapshot reads one state while writers commit',
+    run: async (store) => {
+      await store.transaction(async (tx) => tx.putSetting('k', 'before'));
+      const seen = await store.snapshot(async (sql) => {
+        const first = await sql.get<{ value: string }>("SELECT value FROM settings WHERE key = 'k'");
+        // A write that commits after the snapshot began (SQLite's in-memory store has one
+        // connection, so there the snapshot holds the writer out instead).
+        const write = store.transaction(async (tx) => tx.putSetting('k', 'after'));
+        if (store.description !== 'sqlite::memory:') await write;
+        const second = await sql.get<{ value: string }>("SELECT value FROM settings WHERE key = 'k'");
+        return { first: first?.value, second: second?.value, write };
+      });
+      await seen.write;
+      assert.deepEqual([seen.first, seen.second], ['before', 'before']);
+      assert.equal(await store.read((tx) => tx.getSetting('k')), 'after');
+    },
+  },
+  {
     name: 'settings: put-if-absent keeps the first value',
     run: async (store) => {
       assert.equal(await store.transaction((tx) => tx.putSettingIfAbsent('k', 'one')), 'one');

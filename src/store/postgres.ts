@@ -13,7 +13,7 @@ import { Tx } from './repo.js';
 import type { Change } from './repo.js';
 import type { SqlExecutor } from './sql.js';
 import { StoreConflictError, StoreUnavailableError } from './sql.js';
-import type { ChangeListener, StatusListener, Store, StoreStatus } from './store.js';
+import type { ChangeListener, StatusListener, Store, StoreOpenOptions, StoreStatus } from './store.js';
 import { ChangeHub } from './store.js';
 
 // BIGINT columns hold epoch milliseconds and counters, all far below 2^53.
@@ -65,7 +65,7 @@ class PgExecutor implements SqlExecutor {
 
 const applicationName = () => process.env.ENTRYWAY_PG_APPLICATION_NAME ?? `entryway-${process.pid}`;
 
-export interface PostgresOptions {
+export interface PostgresOptions extends StoreOpenOptions {
   /** Schema to use (created if missing); default `public`. Tests use one schema each. */
   schema?: string;
   poolSize?: number;
@@ -151,7 +151,7 @@ export class PostgresStore implements Store {
         await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)');
         const done = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r: { version: number }) => r.version));
         for (const m of MIGRATIONS) {
-          if (done.has(m.version)) continue;
+          if (done.has(m.version) || m.version > (this.opts.schemaVersion ?? Infinity)) continue;
           await client.query('BEGIN');
           try {
             for (const s of m.statements('postgres')) await client.query(s);
@@ -308,6 +308,30 @@ export class PostgresStore implements Store {
       const mapped = mapError(e);
       if (mapped instanceof StoreUnavailableError) this.markUnreachable(e);
       throw mapped;
+    }
+  }
+
+  async snapshot<T>(fn: (sql: SqlExecutor) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      this.markUnreachable(e);
+      throw mapError(e);
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const out = await fn(new PgExecutor(client));
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      const mapped = mapError(e);
+      if (mapped instanceof StoreUnavailableError) broken = e as Error;
+      else await client.query('ROLLBACK').catch(() => undefined);
+      throw mapped;
+    } finally {
+      client.release(broken);
     }
   }
 

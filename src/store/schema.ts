@@ -7,6 +7,13 @@ export interface Migration {
   version: number;
   description: string;
   statements: (dialect: 'sqlite' | 'postgres') => string[];
+  /**
+   * What the migration's data statements do, row by row, for rows restored from a backup of an
+   * older schema (backup.ts applies these in order). Tables a migration only creates need none;
+   * a migration that fills or reshapes columns must say how here (tables.test.ts compares the two
+   * paths on real data).
+   */
+  upgrade?: Record<string, (row: Record<string, unknown>) => Record<string, unknown>>;
 }
 
 const key = (d: 'sqlite' | 'postgres') => (d === 'postgres' ? 'TEXT COLLATE "C"' : 'TEXT');
@@ -61,5 +68,15 @@ export const MIGRATIONS: Migration[] = [
         `CREATE INDEX iam_group_members_user ON iam_group_members (account_id, user_lower, group_lower)`,
       ];
     },
+    upgrade: {
+      audit_events: (row) => {
+        const data = JSON.parse(String(row.data)) as { service?: unknown; resource?: unknown };
+        const text = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? null : JSON.stringify(v));
+        return { ...row, service: text(data.service), resource: text(data.resource) };
+      },
+    },
   },
 ];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

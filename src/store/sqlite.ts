@@ -5,7 +5,7 @@ import { MIGRATIONS } from './schema.js';
 import { Tx } from './repo.js';
 import type { SqlExecutor } from './sql.js';
 import { StoreConflictError } from './sql.js';
-import type { ChangeListener, Store, StoreStatus } from './store.js';
+import type { ChangeListener, Store, StoreOpenOptions, StoreStatus } from './store.js';
 import { AsyncMutex, ChangeHub } from './store.js';
 
 type Stmt = Database.Statement<unknown[], unknown>;
@@ -58,7 +58,10 @@ export class SqliteStore implements Store {
   private readonly hub = new ChangeHub();
   private readonly since = Date.now();
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly opts: StoreOpenOptions = {},
+  ) {
     this.description = `sqlite:${path}`;
     if (path !== ':memory:') {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -81,7 +84,7 @@ export class SqliteStore implements Store {
     this.writer.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)');
     const done = new Set((this.writer.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
     for (const m of MIGRATIONS) {
-      if (done.has(m.version)) continue;
+      if (done.has(m.version) || m.version > (this.opts.schemaVersion ?? Infinity)) continue;
       this.writer.transaction(() => {
         for (const s of m.statements('sqlite')) this.writer.exec(s);
         this.writer.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)').run(m.version, m.description, Date.now());
@@ -110,6 +113,24 @@ export class SqliteStore implements Store {
     // The in-memory database has a single connection: serialise reads with writes there.
     if (this.r === this.w) return this.mutex.run(() => fn(new Tx(this.r)));
     return fn(new Tx(this.r));
+  }
+
+  async snapshot<T>(fn: (sql: SqlExecutor) => Promise<T>): Promise<T> {
+    if (this.r === this.w) return this.mutex.run(() => fn(this.w));
+    // A connection of its own: its read transaction pins one WAL snapshot until COMMIT, and no
+    // other read of this process can end it early.
+    const db = new Database(this.path, { readonly: true });
+    try {
+      db.pragma('busy_timeout = 5000');
+      db.exec('BEGIN');
+      // The snapshot starts at the first read, not at BEGIN: take it now.
+      db.prepare('SELECT count(*) FROM schema_migrations').get();
+      const out = await fn(new SqliteExecutor(db));
+      db.exec('COMMIT');
+      return out;
+    } finally {
+      db.close();
+    }
   }
 
   onChange(listener: ChangeListener): () => void {

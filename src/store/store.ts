@@ -1,5 +1,6 @@
 import type { Change } from './repo.js';
 import { Tx } from './repo.js';
+import type { SqlExecutor } from './sql.js';
 
 /**
  * The store contract. SQLite (embedded, one process) and PostgreSQL (several replicas) implement it
@@ -13,6 +14,11 @@ export interface Store {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   read<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
+   * One consistent, read-only view of the whole database while writers go on (backups, copies):
+   * SQLite reads a WAL snapshot on a connection of its own, PostgreSQL a REPEATABLE READ transaction.
+   */
+  snapshot<T>(fn: (sql: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
    * Change feed. `changes` arrive after commit, from this process ('local') or another replica
    * ('remote'); 'resync' means events may have been lost and everything should be reloaded.
    */
@@ -21,6 +27,15 @@ export interface Store {
   /** Called on each change of `connected` or `feed` (never for SQLite, whose file is always there). */
   onStatus(listener: StatusListener): () => void;
   close(): Promise<void>;
+}
+
+/** Options both drivers take. */
+export interface StoreOpenOptions {
+  /**
+   * Apply migrations only up to this version (default: all). Only for tests that need a store as
+   * an older Entryway left it (restoring older backups); a server never opens a store this way.
+   */
+  schemaVersion?: number;
 }
 
 export type ChangeListener = (event: { type: 'changes'; changes: Change[]; origin: 'local' | 'remote' } | { type: 'resync' }) => void;

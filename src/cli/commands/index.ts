@@ -8,6 +8,7 @@ import { envCommand } from './env.js';
 import { kubeconfigWebhooksCommand } from './kubeconfig.js';
 import { migrateAwsAuthCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
+import { backupCommand, restoreCommand, storeCopyCommand } from './store.js';
 import type { Command } from './types.js';
 
 export const commands: Command[] = [
@@ -27,4 +28,7 @@ export const commands: Command[] = [
   nodesRegisterCommand,
   nodesListCommand,
   clusterSettingsCommand,
+  backupCommand,
+  restoreCommand,
+  storeCopyCommand,
 ];
