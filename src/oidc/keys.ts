@@ -6,7 +6,7 @@
  * - HTTPS only, no redirects (a 3xx is an error), a deadline per request, a size cap per body,
  *   and an optional extra CA bundle added to the public roots (issuers with a private CA).
  * - Refreshes (discovery when needed, then JWKS) are de-duplicated and rate-limited: at most one
- *   attempt per `minRefreshIntervalMs` (10 s), whether it succeeded or not. An unknown `kid`
+ *   attempt per `minRefreshIntervalMs` (3 s, per issuer), whether it succeeded or not. An unknown `kid`
  *   triggers a refresh (if the limit allows); keys older than `maxKeyAgeMs` are refreshed in the
  *   background while the cached ones keep answering. A failed refresh never discards the last good
  *   keys.
@@ -22,7 +22,13 @@ export const DISCOVERY_MAX_BYTES = 128 * 1024;
 export const JWKS_MAX_BYTES = 256 * 1024;
 export const MAX_JWKS_KEYS = 100;
 export const DEFAULT_FETCH_TIMEOUT_MS = 5_000;
-export const DEFAULT_MIN_REFRESH_INTERVAL_MS = 10_000;
+/**
+ * How soon after the last fetch an unknown `kid` may fetch again. Short, so a token signed with a
+ * freshly rotated key is accepted on its first review (kube-apiserver's authenticator also
+ * refetches on an unknown kid at once); long enough that a flood of random kids costs the issuer
+ * at most one request per issuer every 3 s.
+ */
+export const DEFAULT_MIN_REFRESH_INTERVAL_MS = 3_000;
 export const DEFAULT_MAX_KEY_AGE_MS = 5 * 60_000;
 
 export interface HttpResponse {
