@@ -111,7 +111,7 @@ before(async () => {
   }
   await eks.send(new CreateAccessEntryCommand({ clusterName: 'api', principalArn: devArn, username: 'dev:{{SessionName}}' }));
   await eks.send(new AssociateAccessPolicyCommand({ clusterName: 'api', principalArn: devArn, policyArn: POLICY('AmazonEKSClusterAdminPolicy'), accessScope: { type: 'cluster' } }));
-  for (const type of ['EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'HYBRID_LINUX', 'HYPERPOD_LINUX']) {
+  for (const type of ['EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'HYBRID_LINUX', 'HYPERPOD_LINUX', 'EC2']) {
     const arn = await createRole(s, `node-${type.toLowerCase().replace(/_/g, '-')}`);
     await eks.send(new CreateAccessEntryCommand({ clusterName: 'api', principalArn: arn, type }));
   }
