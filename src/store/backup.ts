@@ -214,7 +214,6 @@ export async function createLoader(sql: SqlExecutor): Promise<{ line(text: strin
   const targetVersion = await schemaVersionOf(sql);
   const file = createHash('sha256');
   const digests = new Map<string, TableDigest>();
-  const seen = new Set<string>();
   let header: BackupHeader | undefined;
   let upgrades: NonNullable<(typeof MIGRATIONS)[number]['upgrade']>[] = [];
   let current: { table: string; columns: string[]; targetColumns: string[]; digest: TableDigest } | undefined;
@@ -279,9 +278,8 @@ export async function createLoader(sql: SqlExecutor): Promise<{ line(text: strin
       const { table, columns } = value as { table: unknown; columns: unknown };
       if (typeof table !== 'string' || !Array.isArray(columns) || !columns.every((x) => typeof x === 'string')) fail('a malformed table record');
       const name = table as string;
-      if (seen.has(name)) fail(`table ${name} appears twice`);
+      if (digests.has(name)) fail(`table ${name} appears twice`);
       if (!TABLES[name] || !target.has(name)) fail(`table ${name} does not exist in the target store`);
-      seen.add(name);
       const targetColumns = target.get(name)!;
       current = { table: name, columns: columns as string[], targetColumns, digest: new TableDigest(name, targetColumns) };
       digests.set(name, current.digest);
@@ -307,7 +305,8 @@ export async function createLoader(sql: SqlExecutor): Promise<{ line(text: strin
     fail('an unrecognised record');
   };
   const finish = async (): Promise<LoadSummary> => {
-    if (!header) throw new BackupError('the backup is empty');
+    // An empty file: refused like any file without a header.
+    if (!header) return parseHeader(undefined) as never;
     if (!ended) throw new BackupError(`the backup is truncated: it ends after line ${lineNo} without its end record`);
     await flush();
     if (sql.dialect === 'postgres') {

@@ -83,7 +83,8 @@ function checkReadBack(loaded: DumpSummary, back: DumpSummary): void {
 
 /** Loads a backup file into `store` (empty unless `replace`), in one transaction. */
 export async function restoreBackup(store: Store, file: string, opts: { replace: boolean }): Promise<LoadSummary> {
-  await readBackupHeader(file);
+  // The loader checks the header as its first line (callers that must not open a target for a
+  // foreign file check it beforehand with readBackupHeader).
   const loaded = await store.transaction(async (tx) => {
     await prepareTarget(tx.sql, opts.replace);
     const loader = await createLoader(tx.sql);
