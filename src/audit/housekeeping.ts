@@ -22,6 +22,8 @@ export interface HousekeepingDeps {
 
 export interface Swept {
   sessions: number;
+  /** Console sign-in codes and sessions past their expiry. */
+  consoleSessions: number;
   idempotencyTokens: number;
   auditEvents: number;
 }
@@ -37,6 +39,7 @@ export async function runHousekeeping(d: HousekeepingDeps, now: number): Promise
     run: async (tx: Tx) => {
       const swept: Swept = {
         sessions: await tx.deleteExpiredSessions(now),
+        consoleSessions: await tx.deleteExpiredConsoleSessions(now),
         idempotencyTokens: await tx.deleteIdempotentBefore(now - IDEMPOTENCY_MS),
         auditEvents: d.auditRetentionMs ? await tx.deleteAuditBefore(now - d.auditRetentionMs) : 0,
       };

@@ -19,6 +19,7 @@ import type { QueryService } from '../iam/operations.js';
 import { API_VERSIONS, findOperation } from '../iam/operations.js';
 import type { AuditEvent, Caller } from '../model/types.js';
 import { rawRequestOf } from '../aws/raw-request.js';
+import type { RawRequest } from '../sigv4/index.js';
 import type { Store } from '../store/store.js';
 import type { Tx } from '../store/repo.js';
 import { decodeParams, requestPairs } from './form.js';
@@ -45,6 +46,11 @@ export interface AwsQueryPluginOptions {
   onAudit?: (event: AuditEvent, tx?: Tx) => void | Promise<void>;
   /** Record successful read-only calls too (`serve --audit-reads`); failed calls always are. */
   auditReads?: boolean;
+  /**
+   * A web console session's caller for an unsigned request with the session cookie (IAM calls only;
+   * throws the query error for a session that ended); undefined sends the request to SigV4.
+   */
+  sessionCaller?: (raw: RawRequest) => Promise<Caller | undefined>;
   /** Whether admins in accounts Entryway does not hold can authenticate (lock-out protection). */
   unheld?: UnheldPrincipals;
   /** For logs of unexpected failures. */
@@ -101,7 +107,8 @@ export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginO
   async function handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const raw = rawRequestOf(req);
     let service: QueryService = 'iam';
-    let auth: AuthResult | undefined;
+    // A console session counts as IAM (the console calls no STS action).
+    let auth: AuthResult | { ok: true; caller: Caller; service: string } | undefined;
     const request: OperationRequest = {
       requestId: req.id,
       sourceIp: req.ip,
@@ -113,7 +120,10 @@ export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginO
     };
     const deps = { store: opts.store, audit, auditReads: opts.auditReads ?? false, errors: (e: unknown) => toAwsError(e, req) };
     const outcome = await runOperation(deps, request, async () => {
-      auth = await authenticateRequest(opts.store, raw, request.at, opts.maxSkewMs !== undefined ? { maxSkewMs: opts.maxSkewMs } : {});
+      const viaSession = await opts.sessionCaller?.(raw);
+      auth = viaSession
+        ? { ok: true as const, caller: viaSession, service: 'iam' }
+        : await authenticateRequest(opts.store, raw, request.at, opts.maxSkewMs !== undefined ? { maxSkewMs: opts.maxSkewMs } : {});
       if (auth.service === 'sts') request.service = service = 'sts';
       if (!auth.ok && auth.accessKeyId) request.accessKeyId = auth.accessKeyId;
       // A service Entryway does not serve says so before anything else: the caller's shell most

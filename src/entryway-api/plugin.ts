@@ -25,6 +25,8 @@ import { createAccount } from '../iam/index.js';
 import type { AuditEvent } from '../model/types.js';
 import type { RequestAttributes } from '../policy/engine.js';
 import type { AuditQuery } from '../store/repo.js';
+import { accessPolicyArn, allAccessPolicies } from '../policy/catalogue.js';
+import { accessEntryShape, associatedPolicyShape } from '../eks-api/shapes.js';
 
 export interface EntrywayApiOptions extends ManagementDeps {
   indexes: Indexes;
@@ -405,6 +407,52 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
       });
       return { ...r };
     },
+  },
+  {
+    // Every entry of a cluster with its associated policies in one read (the console's Access tab:
+    // ListAccessEntries + DescribeAccessEntry + ListAssociatedAccessPolicies per entry otherwise).
+    method: 'GET',
+    url: '/entryway/v1/clusters/:name/access-entries',
+    operation: 'ListAccessEntryDetails',
+    kind: 'read',
+    clusterScoped: true,
+    run: async ({ ctx, params, query }) => {
+      const view = await loadCluster(ctx.tx, params.name);
+      assertVisible(ctx, view);
+      // `?countOnly=true`: the number alone (the clusters list), without reading every entry.
+      if (singleQueryValue(query, 'countOnly') === 'true') return { clusterName: view.record.name, count: await ctx.tx.countEntries(view.record.name) };
+      const byPrincipal = new Map<string, Record<string, unknown>[]>();
+      for (const a of await ctx.tx.listClusterAssociations(view.record.name)) {
+        const list = byPrincipal.get(a.principalArn) ?? [];
+        list.push(associatedPolicyShape(a));
+        byPrincipal.set(a.principalArn, list);
+      }
+      const entries = await ctx.tx.listEntries(view.record.name);
+      return {
+        clusterName: view.record.name,
+        accessEntries: entries.map((e) => ({ ...accessEntryShape(e), associatedAccessPolicies: byPrincipal.get(e.principalArn) ?? [] })),
+      };
+    },
+  },
+  {
+    // The access policy catalogue with its rules (EKS's ListAccessPolicies gives names and ARNs only).
+    method: 'GET',
+    url: '/entryway/v1/access-policies',
+    operation: 'ListAccessPolicyRules',
+    kind: 'read',
+    clusterScoped: false,
+    run: async ({ o }) => ({
+      accessPolicies: allAccessPolicies().map((p) => ({
+        name: p.name,
+        arn: accessPolicyArn(p.name, o.partition),
+        description: p.description,
+        rules: p.rules,
+        rulesDocumented: p.rulesDocumented,
+        serviceLinkedRolesOnly: p.serviceLinkedRolesOnly,
+        ...(p.allowedScopes ? { allowedScopes: p.allowedScopes } : {}),
+        ...(p.mirrorsKubernetesClusterRole ? { mirrorsKubernetesClusterRole: p.mirrorsKubernetesClusterRole } : {}),
+      })),
+    }),
   },
   {
     method: 'GET',

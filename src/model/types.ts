@@ -202,6 +202,27 @@ export interface AccessKeyRecord {
 }
 
 /** Temporary credentials issued by AssumeRole. */
+/**
+ * A console sign-in code (`entryway console`): single use, minutes long. Bound to the identity and
+ * the access key that signed the request for it; the session it becomes inherits both.
+ */
+export interface ConsoleSignInRecord {
+  caller: Caller;
+  createdAt: number;
+  expiresAt: number;
+  /** When the session made from this code will end (the configured lifetime, capped by temporary credentials' expiry). */
+  sessionExpiresAt: number;
+}
+
+/** A console session: what the `__Host-entryway-session` cookie resolves to (stored by its SHA-256). */
+export interface ConsoleSessionRecord {
+  caller: Caller;
+  /** Sent by the console with every API call (x-entryway-csrf); a cross-site request cannot know it. */
+  csrfToken: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface SessionRecord {
   accessKeyId: string;
   secretAccessKey: string;

@@ -38,6 +38,9 @@ import { signedService } from './signed-service.js';
 import { kubeApiPlugin } from '../kube-api/plugin.js';
 import { entrywayApiPlugin } from '../entryway-api/plugin.js';
 import { oidcAuthenticatorFor } from './oidc.js';
+import { browserRedirect, consolePlugin } from '../console/plugin.js';
+import { sessionAuthenticator, sessionLookup } from '../console/session-auth.js';
+import { DEFAULT_SESSION_TTL_MS } from '../iam/console-sessions.js';
 import { startJobs } from './jobs.js';
 import { auditEventOf, systemCaller } from '../ops/operation.js';
 import type { ServerConfig } from './config.js';
@@ -225,6 +228,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     app.addHook('onSend', async (req) => {
       if (req.method !== 'GET' && req.method !== 'HEAD') await indexes.settled();
     });
+    app.addHook('onRequest', browserRedirect);
     registerOpsRoutes(app, {
       store,
       indexes,
@@ -237,7 +241,12 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       ...(cfg.metricsTokenFile ? { metricsToken: readMetricsToken(cfg.metricsTokenFile) } : {}),
     });
 
+    // The web console's session cookie authenticates the same API calls a signature does.
+    const sessions = sessionLookup({ store, now });
+    const sessionCaller = sessionAuthenticator(sessions);
     const authenticateRestJson = async (raw: RawRequest) => {
+      const viaSession = await sessionCaller(raw, 'rest-json');
+      if (viaSession) return { caller: viaSession, service: 'eks' };
       const a = await authenticateOrThrow(store, raw, now(), 'rest-json');
       // EKS is regional: credentials scoped to another region are refused, as AWS does.
       if (a.region !== region) throw new AwsError('InvalidSignatureException', 403, `Credential should be scoped to a valid region, not '${a.region}'. `);
@@ -270,6 +279,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       },
       auditReads: cfg.auditReads ?? false,
       unheld: management.unheld!,
+      sessionCaller: (raw) => sessionCaller(raw, 'query'),
       onError: (err) => log.error({ err }, 'IAM/STS request failed'),
     });
     await app.register(webhooksPlugin, { core: webhooks, reviews: cfg.webhookRateLimit > 0 });
@@ -280,6 +290,8 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       indexes,
       webhookConfig: () => ({ url: publicUrl(), ...(tls ? { ca: tls.ca } : {}), token: webhookToken, ...(oidcCa ? { oidcCa } : {}) }),
     });
+
+    await app.register(consolePlugin, { ...management, lookup: sessions, publicUrl, sessionTtlMs: cfg.consoleSessionTtlMs ?? DEFAULT_SESSION_TTL_MS });
 
     app.setNotFoundHandler((req, reply) => {
       const path = (req.raw.url ?? '/').split('?')[0] ?? '/';

@@ -53,6 +53,8 @@ export interface ServerConfig {
   oidcCaFile?: string;
   /** JWS algorithms accepted on OIDC ID tokens (default RS256, like kube-apiserver). */
   oidcSigningAlgs?: string[];
+  /** How long a console session lasts (default 12 h; never longer than the credentials it came from). */
+  consoleSessionTtlMs?: number;
 }
 
 export const DEFAULTS = {

@@ -11,6 +11,8 @@ import type {
   AuditEvent,
   AwsAuthRecord,
   ClusterRecord,
+  ConsoleSessionRecord,
+  ConsoleSignInRecord,
   Ec2InstanceRecord,
   IamGroupRecord,
   IamPrincipalType,
@@ -571,6 +573,30 @@ export class Tx {
   async deleteAwsAuth(clusterName: string): Promise<void> {
     await this.sql.run('DELETE FROM aws_auth WHERE cluster_name = ?', [clusterName]);
     await this.touchCluster(clusterName);
+  }
+
+  // ------------------------------------------------------------ console sign-in codes and sessions
+  async insertConsoleSignIn(codeHash: string, r: ConsoleSignInRecord): Promise<void> {
+    await this.sql.run('INSERT INTO console_sign_ins (code_hash, expires_at, data) VALUES (?, ?, ?)', [codeHash, r.expiresAt, j(r)]);
+  }
+  /** Deletes the code and returns it if this call deleted it: of two concurrent takers, one wins. */
+  async takeConsoleSignIn(codeHash: string): Promise<ConsoleSignInRecord | undefined> {
+    const r = p<ConsoleSignInRecord>(await this.sql.get('SELECT data FROM console_sign_ins WHERE code_hash = ?', [codeHash]));
+    if (!r) return undefined;
+    return (await this.sql.run('DELETE FROM console_sign_ins WHERE code_hash = ?', [codeHash])) === 1 ? r : undefined;
+  }
+  async insertConsoleSession(idHash: string, r: ConsoleSessionRecord): Promise<void> {
+    await this.sql.run('INSERT INTO console_sessions (id_hash, expires_at, data) VALUES (?, ?, ?)', [idHash, r.expiresAt, j(r)]);
+  }
+  async getConsoleSession(idHash: string): Promise<ConsoleSessionRecord | undefined> {
+    return p(await this.sql.get('SELECT data FROM console_sessions WHERE id_hash = ?', [idHash]));
+  }
+  async deleteConsoleSession(idHash: string): Promise<number> {
+    return this.sql.run('DELETE FROM console_sessions WHERE id_hash = ?', [idHash]);
+  }
+  async deleteExpiredConsoleSessions(now: number): Promise<number> {
+    const codes = await this.sql.run('DELETE FROM console_sign_ins WHERE expires_at <= ?', [now]);
+    return codes + (await this.sql.run('DELETE FROM console_sessions WHERE expires_at <= ?', [now]));
   }
 
   // ------------------------------------------------------------ OIDC identity provider configs

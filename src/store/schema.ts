@@ -76,6 +76,18 @@ export const MIGRATIONS: Migration[] = [
       },
     },
   },
+  {
+    version: 3,
+    description: 'console sign-in codes and sessions (keyed by the SHA-256 of the secret, never the secret)',
+    statements: (d) => {
+      const K = key(d);
+      return [
+        `CREATE TABLE console_sign_ins (code_hash ${K} PRIMARY KEY, expires_at BIGINT NOT NULL, data TEXT NOT NULL)`,
+        `CREATE TABLE console_sessions (id_hash ${K} PRIMARY KEY, expires_at BIGINT NOT NULL, data TEXT NOT NULL)`,
+        `CREATE INDEX console_sessions_expiry ON console_sessions (expires_at)`,
+      ];
+    },
+  },
 ];
 
 /** The schema version this build writes. */

@@ -64,6 +64,10 @@ export const TABLES: Record<string, TableSpec> = {
   ec2_instances: { key: ['instance_id'] },
   idempotency: { key: ['scope', 'token'] },
   audit_events: { key: ['id'], serial: 'id' },
+  // Console sign-in codes and sessions are bearer credentials (hashed, but a session row is what a
+  // cookie resolves to): only in a backup with secrets, like STS sessions.
+  console_sign_ins: { key: ['code_hash'], withoutSecrets: () => null },
+  console_sessions: { key: ['id_hash'], withoutSecrets: () => null },
 };
 
 /** Tables the driver keeps for itself, never copied. */

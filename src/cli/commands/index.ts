@@ -3,6 +3,7 @@ import { auditCommand } from './audit.js';
 import { awsAuthApplyCommand, awsAuthGetCommand } from './aws-auth.js';
 import { iamIdentityMappingCreateCommand, iamIdentityMappingDeleteCommand, iamIdentityMappingGetCommand } from './iamidentitymapping.js';
 import { canICommand } from './can-i.js';
+import { consoleCommand } from './console.js';
 import { doctorCommand } from './doctor.js';
 import { envCommand } from './env.js';
 import { kubeconfigWebhooksCommand } from './kubeconfig.js';
@@ -14,6 +15,7 @@ import type { Command } from './types.js';
 export const commands: Command[] = [
   serveCommand,
   envCommand,
+  consoleCommand,
   awsAuthApplyCommand,
   awsAuthGetCommand,
   iamIdentityMappingCreateCommand,

@@ -46,6 +46,8 @@ webhooks and the kubectl review endpoints, on one HTTPS endpoint.
                             of OIDC identity providers (issuers with a private CA)
   --oidc-signing-algs ALGS  JWS algorithms accepted on OIDC ID tokens, comma-separated (default RS256;
                             RS256/384/512, ES256/384/512, PS256/384/512)
+  --console-session D       how long a web console session lasts (default 12h; capped by the
+                            expiry of the temporary credentials it was signed in with)
   --log-level LEVEL         trace, debug, info (default), warn, error`;
 
 export function parseServeArgs(args: string[]): ServerConfig {
@@ -78,6 +80,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
       'audit-decisions': { type: 'string' },
       'audit-retention': { type: 'string' },
       'audit-reads': { type: 'boolean' },
+      'console-session': { type: 'string' },
       'allow-unverifiable-principals': { type: 'boolean' },
       'metrics-token-file': { type: 'string' },
       'oidc-ca-file': { type: 'string' },
@@ -142,6 +145,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
     ...(values['metrics-token-file'] ? { metricsTokenFile: values['metrics-token-file'] } : {}),
     ...(values['oidc-ca-file'] ? { oidcCaFile: values['oidc-ca-file'] } : {}),
     ...(values['oidc-signing-algs'] ? { oidcSigningAlgs: parseSigningAlgs(values['oidc-signing-algs']) } : {}),
+    ...(values['console-session'] ? { consoleSessionTtlMs: consoleSession(values['console-session']) } : {}),
   };
 }
 
@@ -150,8 +154,14 @@ const SERVE_FLAGS = [
   'listen', 'data-dir', 'store', 'region', 'account-id', 'tls', 'tls-cert', 'tls-key', 'tls-ca', 'tls-san', 'public-url', 'allow-insecure-http',
   'connected-sts', 'sts-host', 'aws-auth', 'update-duration', 'cluster-create-duration', 'body-limit', 'request-timeout', 'max-connections',
   'management-rate-limit', 'webhook-rate-limit', 'audit-decisions', 'audit-retention', 'audit-reads', 'allow-unverifiable-principals',
-  'metrics-token-file', 'oidc-ca-file', 'oidc-signing-algs', 'log-level',
+  'metrics-token-file', 'oidc-ca-file', 'oidc-signing-algs', 'console-session', 'log-level',
 ] as const;
+
+function consoleSession(v: string): number {
+  const ms = parseDuration(v);
+  if (ms < 60_000 || ms > 7 * 86_400_000) throw new CliError('--console-session must be between 1m and 7d', 2);
+  return ms;
+}
 
 export const serveCommand: Command = {
   name: 'serve',

@@ -65,6 +65,8 @@ const DEFS: ManagedDef[] = [
           'entryway:CanI',
           'entryway:Doctor',
           'entryway:PlanAwsAuthMigration',
+          // Signing in to the console changes nothing; what the session may do is this policy.
+          'entryway:CreateConsoleSignIn',
           'iam:Generate*',
           'iam:Get*',
           'iam:List*',

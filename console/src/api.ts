@@ -1,0 +1,211 @@
+// Calls to Entryway's APIs from the console: the same routes the CLI and SDKs use (EKS rest-json,
+// Entryway's /entryway/v1, IAM's query protocol), authenticated by the session cookie and the
+// session's CSRF token. Nothing here decides what the user may do; the server answers that.
+
+export interface Identity {
+  arn: string;
+  accountId: string;
+  principalArn: string;
+  kind: string;
+  userName?: string;
+  roleName?: string;
+  sessionName?: string;
+}
+
+export interface SessionInfo {
+  identity: Identity;
+  csrfToken: string;
+  expiresAt: number;
+  region: string;
+  partition: string;
+}
+
+/** An error as the API reported it: AWS error type and message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+let csrf = '';
+let onEnded: (message: string) => void = () => undefined;
+
+export function setSession(s: SessionInfo | undefined): void {
+  csrf = s?.csrfToken ?? '';
+}
+export function onSessionEnded(f: (message: string) => void): void {
+  onEnded = f;
+}
+
+const SESSION_OVER = new Set(['UnrecognizedClientException', 'InvalidClientTokenId']);
+
+async function request(method: string, path: string, body?: string, contentType?: string): Promise<Response> {
+  const headers: Record<string, string> = { 'x-entryway-csrf': csrf, accept: 'application/json' };
+  if (contentType) headers['content-type'] = contentType;
+  return fetch(path, { method, headers, credentials: 'same-origin', cache: 'no-store', ...(body !== undefined ? { body } : {}) });
+}
+
+/** A JSON API call (EKS or Entryway); throws ApiError with the AWS error type and message. */
+export async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await request(method, path, body === undefined ? undefined : JSON.stringify(body), body === undefined ? undefined : 'application/json');
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : {};
+  } catch {
+    parsed = undefined;
+  }
+  if (!res.ok) {
+    const code = (res.headers.get('x-amzn-errortype') ?? '').split(':')[0] || (parsed as { code?: string } | undefined)?.code || `HTTP ${res.status}`;
+    const message = (parsed as { message?: string } | undefined)?.message ?? (text.slice(0, 500) || res.statusText);
+    if (SESSION_OVER.has(code) || (res.status === 401 && path.startsWith('/console/api/'))) onEnded(message);
+    throw new ApiError(res.status, code, message, parsed);
+  }
+  return parsed as T;
+}
+
+/** An IAM query-protocol call; returns the parsed XML document. */
+export async function iam(action: string, params: Record<string, string> = {}): Promise<Document> {
+  const form = new URLSearchParams({ Action: action, Version: '2010-05-08', ...params });
+  const res = await request('POST', '/', form.toString(), 'application/x-www-form-urlencoded; charset=utf-8');
+  const doc = new DOMParser().parseFromString(await res.text(), 'application/xml');
+  if (!res.ok) {
+    const code = doc.querySelector('Error > Code')?.textContent ?? `HTTP ${res.status}`;
+    const message = doc.querySelector('Error > Message')?.textContent ?? res.statusText;
+    if (SESSION_OVER.has(code)) onEnded(message);
+    throw new ApiError(res.status, code, message);
+  }
+  return doc;
+}
+
+export interface IamPrincipal {
+  arn: string;
+  name: string;
+  kind: 'user' | 'role';
+}
+
+/** Every IAM user and role of the signed-in account (ListUsers and ListRoles, all pages). */
+export async function listIamPrincipals(): Promise<IamPrincipal[]> {
+  const out: IamPrincipal[] = [];
+  for (const [action, kind, nameTag] of [
+    ['ListUsers', 'user', 'UserName'],
+    ['ListRoles', 'role', 'RoleName'],
+  ] as const) {
+    let marker: string | undefined;
+    do {
+      const doc = await iam(action, marker ? { Marker: marker } : {});
+      for (const m of Array.from(doc.getElementsByTagName('member'))) {
+        const arn = m.getElementsByTagName('Arn')[0]?.textContent;
+        const name = m.getElementsByTagName(nameTag)[0]?.textContent;
+        if (arn && name) out.push({ arn, name, kind });
+      }
+      const truncated = doc.getElementsByTagName('IsTruncated')[0]?.textContent === 'true';
+      marker = truncated ? (doc.getElementsByTagName('Marker')[0]?.textContent ?? undefined) : undefined;
+    } while (marker);
+  }
+  return out;
+}
+
+/** Every page of an EKS list call. */
+export async function listAll<T>(path: string, key: string): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | undefined;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const r = await api<Record<string, unknown>>('GET', `${path}${token ? `${sep}nextToken=${encodeURIComponent(token)}` : ''}`);
+    out.push(...((r[key] as T[] | undefined) ?? []));
+    token = r.nextToken as string | undefined;
+  } while (token);
+  return out;
+}
+
+export const enc = encodeURIComponent;
+export const clusterPath = (name: string) => `/clusters/${enc(name)}`;
+export const entrywayCluster = (name: string) => `/entryway/v1/clusters/${enc(name)}`;
+
+// ------------------------------------------------------------------ shapes (as the APIs return them)
+export interface AccessScope {
+  type: 'cluster' | 'namespace';
+  namespaces?: string[];
+}
+export interface AssociatedPolicy {
+  policyArn: string;
+  accessScope: AccessScope;
+  associatedAt: number;
+  modifiedAt: number;
+}
+export interface AccessEntry {
+  clusterName: string;
+  principalArn: string;
+  kubernetesGroups: string[];
+  accessEntryArn: string;
+  createdAt: number;
+  modifiedAt: number;
+  tags: Record<string, string>;
+  username: string;
+  type: string;
+  associatedAccessPolicies?: AssociatedPolicy[];
+}
+export interface PolicyRule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+export interface AccessPolicyInfo {
+  name: string;
+  arn: string;
+  description: string;
+  rules: PolicyRule[];
+  rulesDocumented: boolean;
+  serviceLinkedRolesOnly: boolean;
+  allowedScopes?: string[];
+  mirrorsKubernetesClusterRole?: string;
+}
+export interface Cluster {
+  name: string;
+  arn: string;
+  status: string;
+  version?: string;
+  endpoint?: string;
+  createdAt?: number;
+  roleArn?: string;
+  accessConfig?: { authenticationMode?: string; bootstrapClusterCreatorAdminPermissions?: boolean };
+  certificateAuthority?: { data?: string };
+  tags?: Record<string, string>;
+  platformVersion?: string;
+}
+export interface Update {
+  id: string;
+  status: string;
+  type: string;
+  params?: { type: string; value: string }[];
+  createdAt?: number;
+  errors?: { errorCode?: string; errorMessage?: string; resourceIds?: string[] }[];
+}
+
+let policyCache: Promise<AccessPolicyInfo[]> | undefined;
+export function accessPolicies(): Promise<AccessPolicyInfo[]> {
+  policyCache ??= api<{ accessPolicies: AccessPolicyInfo[] }>('GET', '/entryway/v1/access-policies').then((r) => r.accessPolicies);
+  policyCache.catch(() => (policyCache = undefined));
+  return policyCache;
+}
+
+export const policyName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+export const fmtTime = (epochSeconds: number | undefined) => (epochSeconds === undefined ? '—' : new Date(epochSeconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+export const scopeText = (s: AccessScope) => (s.type === 'cluster' ? 'Cluster' : `Namespaces: ${(s.namespaces ?? []).join(', ')}`);
+
+/** The modes in the only order EKS allows, and the next move from each. */
+export const MODES = ['CONFIG_MAP', 'API_AND_CONFIG_MAP', 'API'] as const;
+export function nextMode(mode: string | undefined): string | undefined {
+  const i = MODES.indexOf((mode ?? 'CONFIG_MAP') as (typeof MODES)[number]);
+  return i >= 0 && i < MODES.length - 1 ? MODES[i + 1] : undefined;
+}
+
+export const ENTRY_TYPES = ['STANDARD', 'EC2_LINUX', 'EC2_WINDOWS', 'FARGATE_LINUX', 'EC2', 'HYBRID_LINUX', 'HYPERPOD_LINUX'] as const;
