@@ -69,18 +69,30 @@ export async function api<T = Record<string, unknown>>(method: string, path: str
   return parsed as T;
 }
 
-/** An IAM query-protocol call; returns the parsed XML document. */
-export async function iam(action: string, params: Record<string, string> = {}): Promise<Document> {
+/**
+ * An IAM query-protocol call. Entryway answers the query protocol in JSON when asked (as AWS does
+ * for `Accept: application/json`): `{"<Action>Response": {"<Action>Result": …}}`.
+ */
+export async function iam<T = Record<string, unknown>>(action: string, params: Record<string, string> = {}): Promise<T> {
   const form = new URLSearchParams({ Action: action, Version: '2010-05-08', ...params });
   const res = await request('POST', '/', form.toString(), 'application/x-www-form-urlencoded; charset=utf-8');
-  const doc = new DOMParser().parseFromString(await res.text(), 'application/xml');
-  if (!res.ok) {
-    const code = doc.querySelector('Error > Code')?.textContent ?? `HTTP ${res.status}`;
-    const message = doc.querySelector('Error > Message')?.textContent ?? res.statusText;
-    if (SESSION_OVER.has(code)) onEnded(message);
-    throw new ApiError(res.status, code, message);
+  const text = await res.text();
+  let body: Record<string, unknown> | undefined;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    body = undefined;
   }
-  return doc;
+  if (!res.ok) {
+    const err = (body?.Error ?? (body?.ErrorResponse as { Error?: unknown } | undefined)?.Error) as { Code?: string; Message?: string } | undefined;
+    const code = err?.Code ?? (res.headers.get('x-amzn-errortype') ?? '').split(':')[0] ?? `HTTP ${res.status}`;
+    const message = err?.Message ?? (text.slice(0, 500) || res.statusText);
+    if (SESSION_OVER.has(code)) onEnded(message);
+    throw new ApiError(res.status, code || `HTTP ${res.status}`, message);
+  }
+  const result = (body?.[`${action}Response`] as Record<string, unknown> | undefined)?.[`${action}Result`];
+  if (!result) throw new ApiError(res.status, 'InvalidResponse', `${action} answered without a ${action}Result.`);
+  return result as T;
 }
 
 export interface IamPrincipal {
@@ -92,20 +104,15 @@ export interface IamPrincipal {
 /** Every IAM user and role of the signed-in account (ListUsers and ListRoles, all pages). */
 export async function listIamPrincipals(): Promise<IamPrincipal[]> {
   const out: IamPrincipal[] = [];
-  for (const [action, kind, nameTag] of [
-    ['ListUsers', 'user', 'UserName'],
-    ['ListRoles', 'role', 'RoleName'],
+  for (const [action, kind, listKey, nameKey] of [
+    ['ListUsers', 'user', 'Users', 'UserName'],
+    ['ListRoles', 'role', 'Roles', 'RoleName'],
   ] as const) {
     let marker: string | undefined;
     do {
-      const doc = await iam(action, marker ? { Marker: marker } : {});
-      for (const m of Array.from(doc.getElementsByTagName('member'))) {
-        const arn = m.getElementsByTagName('Arn')[0]?.textContent;
-        const name = m.getElementsByTagName(nameTag)[0]?.textContent;
-        if (arn && name) out.push({ arn, name, kind });
-      }
-      const truncated = doc.getElementsByTagName('IsTruncated')[0]?.textContent === 'true';
-      marker = truncated ? (doc.getElementsByTagName('Marker')[0]?.textContent ?? undefined) : undefined;
+      const r = await iam<Record<string, unknown>>(action, marker ? { Marker: marker } : {});
+      for (const m of (r[listKey] as Record<string, string>[] | undefined) ?? []) if (m.Arn && m[nameKey]) out.push({ arn: m.Arn, name: m[nameKey]!, kind });
+      marker = r.IsTruncated === true || r.IsTruncated === 'true' ? (r.Marker as string | undefined) : undefined;
     } while (marker);
   }
   return out;

@@ -129,11 +129,11 @@ export function AuditPage({ query }: { query: URLSearchParams }): JSX.Element {
                       </dl>
                       <div class="grid2">
                         <div>
-                          <h3>Before</h3>
+                          <h2 class="subhead">Before</h2>
                           {e.before === undefined ? <Empty>—</Empty> : <Json value={e.before} />}
                         </div>
                         <div>
-                          <h3>After</h3>
+                          <h2 class="subhead">After</h2>
                           {e.after === undefined ? <Empty>—</Empty> : <Json value={e.after} />}
                         </div>
                       </div>

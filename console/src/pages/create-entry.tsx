@@ -58,9 +58,7 @@ export function CreateEntryPage({ cluster }: ClusterProps): JSX.Element {
         />
         <datalist id="iam-principals">
           {(principals.data ?? []).map((p) => (
-            <option key={p.arn} value={p.arn}>
-              {p.kind} {p.name}
-            </option>
+            <option key={p.arn} value={p.arn} label={`${p.kind} ${p.name}`} />
           ))}
         </datalist>
         <Select id="type" label="Type" value={type} onChange={setType} options={[...ENTRY_TYPES]} hint="Node types (EC2_LINUX, FARGATE_LINUX, …) get EKS's node username and groups, and take no groups or policies." />
@@ -68,8 +66,10 @@ export function CreateEntryPage({ cluster }: ClusterProps): JSX.Element {
           <>
             <TextField id="username" label="Kubernetes username" value={username} onInput={setUsername} hint="Optional. Default: the principal's ARN (a session ARN for roles). Templates like {{SessionName}} are allowed." />
             <TextField id="groups" label="Kubernetes groups" value={groups} onInput={setGroups} hint="Optional, comma-separated. Bind them with RBAC in the cluster; names starting with system: are refused." />
-            <fieldset class="fieldset">
-              <legend>Access policies</legend>
+            <div class="fieldset" role="group" aria-labelledby="new-policies-legend">
+              <p class="legend" id="new-policies-legend">
+                Access policies
+              </p>
               {choices.map((c, i) => (
                 <div class="choice-row" key={i}>
                   <PolicyChooser id={`new-${i}`} value={c} policies={policies.data ?? []} onChange={(n) => setChoices(choices.map((x, j) => (j === i ? n : x)))} />
@@ -81,7 +81,7 @@ export function CreateEntryPage({ cluster }: ClusterProps): JSX.Element {
               <button type="button" class="btn btn-small" disabled={!policies.data} onClick={() => setChoices([...choices, emptyChoice(policies.data ?? [])])}>
                 Add access policy
               </button>
-            </fieldset>
+            </div>
           </>
         ) : null}
         {done.length ? <Notice kind="success">{done.join(' ')}</Notice> : null}
