@@ -13,7 +13,7 @@ import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ManagementDeps } from '../aws/management-call.js';
 import { handleManagementCall } from '../aws/management-call.js';
-import { eksError } from '../errors/aws-error.js';
+import { AwsError } from '../errors/aws-error.js';
 import { createSignIn, endSession, exchangeSignIn } from '../iam/console-sessions.js';
 import { auditEventOf } from '../ops/operation.js';
 import type { OperationRequest } from '../ops/operation.js';
@@ -117,7 +117,7 @@ export async function consolePlugin(app: FastifyInstance, o: ConsolePluginOption
       authorization: () => ({ action: 'entryway:CreateConsoleSignIn', resource: '*' }),
       run: async (call, ctx) => {
         // A session must not mint sessions: it would outlive the credentials it came from.
-        if (call.req.headers.authorization === undefined) throw eksError.accessDenied('A console sign-in link is requested with AWS credentials (`entryway console`), not from a console session.');
+        if (call.req.headers.authorization === undefined) throw new AwsError('AccessDenied', 403, 'A console sign-in link is requested with AWS credentials (`entryway console`), not from a console session.');
         const r = await createSignIn(ctx.tx, call.caller, ctx.now, o.sessionTtlMs);
         ctx.audit.resource = call.caller.arn;
         ctx.audit.after = { signInExpiresAt: new Date(r.expiresAt).toISOString(), sessionExpiresAt: new Date(r.sessionExpiresAt).toISOString() };

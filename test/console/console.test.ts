@@ -23,6 +23,12 @@ import { axeCheck, browserSkip, launchChromium } from '../helpers/browser.js';
 import { rawHttp } from '../../src/cli/client.js';
 import { createCluster, POLICY } from '../e2e/lib.js';
 
+// Functions passed to page.evaluate run in the browser; these names exist there, not in Node.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const window: any;
+
 const skip = browserSkip();
 const shots = process.env.ENTRYWAY_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'entryway-console-shots-'));
 mkdirSync(shots, { recursive: true });

@@ -8,6 +8,10 @@ import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 
+// Functions passed to page.evaluate run in the browser; these names exist there, not in Node.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+declare const document: any;
+
 export function chromiumPath(): string | undefined {
   for (const name of ['chromium', 'chromium-browser']) {
     try {
