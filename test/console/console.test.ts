@@ -206,6 +206,17 @@ test('the console: sign in, create an entry with policies, check access, aws-aut
   assert.equal((await s.eks().send(new DescribeClusterCommand({ name: 'prod' }))).cluster?.accessConfig?.authenticationMode, 'API');
   assert.equal(await page.getByRole('button', { name: /Change to/ }).count(), 0, 'no move is left after API');
 
+  // Deleting the last cluster-admin access path is refused, and the dialog says why.
+  await page.getByRole('link', { name: `arn:aws:iam::${s.accountId}:user/entryway-admin` }).click();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete access entry' }).click();
+  const refusal = page.getByRole('dialog').getByRole('alert');
+  await refusal.waitFor();
+  assert.match(await refusal.innerText(), /InvalidRequestException[\s\S]*last cluster-admin access path of cluster prod/);
+  await screen(page, 'delete-refused');
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('link', { name: 'Access entries' }).click();
+
   // "Who gave alice Edit, and when": her entry → History.
   await page.getByRole('link', { name: aliceArn }).click();
   await page.getByRole('link', { name: 'History' }).click();
@@ -227,7 +238,17 @@ test('the console: sign in, create an entry with policies, check access, aws-aut
   await page.goto(`${s.url}/console/clusters/prod/identity-providers`);
   await page.getByText('No identity provider is associated.').waitFor();
   await page.getByRole('button', { name: 'Associate identity provider' }).click();
-  await page.getByLabel('Issuer URL').waitFor();
+  await page.locator('#idp-name').fill('corp');
+  await page.getByLabel('Issuer URL').fill('https://idp.example.test/realms/corp');
+  await page.getByLabel('Client ID').fill('kubernetes');
+  await page.getByLabel('Groups claim').fill('groups');
+  await page.getByLabel('Groups prefix').fill('oidc:');
+  await page.getByLabel('Required claims').fill('hd=example.test');
+  await page.getByRole('button', { name: 'Associate', exact: true }).click();
+  await page.getByText(/AssociateIdentityProviderConfig\): Successful/).waitFor();
+  const idp = page.getByRole('row', { name: /corp/ });
+  await idp.getByText('ACTIVE').waitFor();
+  assert.match(await idp.innerText(), /idp\.example\.test[\s\S]*kubernetes[\s\S]*oidc:[\s\S]*hd=example\.test/);
   await screen(page, 'identity-providers');
   await page.goto(`${s.url}/console/clusters/prod/doctor`);
   await page.getByRole('heading', { name: 'Doctor' }).waitFor();

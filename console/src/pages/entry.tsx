@@ -118,7 +118,6 @@ export function EntryPage({ cluster, principalArn }: ClusterProps & { principalA
             ],
           ]}
         />
-        <ErrorBox error={del.error} />
       </Card>
       <Card title="Username and groups">
         <form class="form" onSubmit={save}>
