@@ -5,7 +5,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { entryway } from '../helpers/cli.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
@@ -86,6 +88,29 @@ test('the cookie is __Host-, HttpOnly, Secure, SameSite=Strict and lasts the ses
   const rows = await s.server.store.read((tx) => tx.sql.all<{ id_hash: string; data: string }>('SELECT id_hash, data FROM console_sessions'));
   const secret = x.cookie.split('=')[1]!;
   assert.ok(rows.length >= 1 && rows.every((r) => !r.id_hash.includes(secret) && !r.data.includes(secret) && !r.data.includes(l.code)));
+});
+
+test('entryway console prints the link and opens it with $BROWSER; --no-browser only prints', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'entryway-browser-'));
+  try {
+    const opened = join(dir, 'opened');
+    const fake = join(dir, 'browser.sh');
+    writeFileSync(fake, `#!/bin/sh\nprintf '%s' "$1" > '${opened}'\n`);
+    chmodSync(fake, 0o755);
+    const r = await entryway(s, ['console'], { env: { BROWSER: fake } });
+    assert.equal(r.code, 0, r.stderr);
+    const url = r.stdout.trim();
+    for (let i = 0; i < 50 && !existsSync(opened); i++) await sleep(100);
+    assert.equal(readFileSync(opened, 'utf8'), url, 'the browser got the printed link');
+    rmSync(opened);
+    const quiet = await entryway(s, ['console', '--no-browser', '-o', 'json'], { env: { BROWSER: fake } });
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.match(JSON.parse(quiet.stdout).signInUrl, /\/console\/sign-in#code=/);
+    await sleep(500);
+    assert.equal(existsSync(opened), false, '--no-browser opens nothing');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('sign-in needs entryway:CreateConsoleSignIn (ReadOnlyAccess has it; no policy, no link); a session cannot mint links', async () => {
