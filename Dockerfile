@@ -9,6 +9,8 @@ RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY data ./data
+# The web console's front-end, built by `npm run build` (Vite) into dist/console-ui.
+COPY console ./console
 RUN npm run build && npm prune --omit=dev
 
 # Runtime: the build's dist/, data/ and production node_modules, run as an unprivileged user.

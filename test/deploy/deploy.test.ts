@@ -5,7 +5,7 @@
  * Entryway with arguments `entryway serve` accepts, on mounted paths; the image's start command
  * runs the built dist/ with production dependencies only and answers /healthz.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,6 +194,28 @@ describe('container image', () => {
     assert.match(dockerfile, /npm prune --omit=dev/);
   });
 
+  test('the build stage copies every input of npm run build (the server and the console)', () => {
+    const build = dockerfile.slice(0, dockerfile.lastIndexOf('\nFROM '));
+    const copied = new Set([...build.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/)));
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    assert.match(pkg.scripts.build!, /tsc -p tsconfig\.build\.json/);
+    assert.match(pkg.scripts.build!, /vite build --config console\/vite\.config\.ts/);
+    for (const input of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'data', 'console']) assert.ok(copied.has(input), `COPY ${input}`);
+    assert.doesNotMatch(readFileSync(join(root, '.dockerignore'), 'utf8'), /^console\/?$/m, 'console/ reaches the build context');
+  });
+
+  test("the build stage's inputs are enough: npm run build in a directory holding only them", async () => {
+    // The build stage's /src, staged here: exactly what it COPYs, and the checkout's node_modules.
+    const build = dockerfile.slice(0, dockerfile.lastIndexOf('\nFROM '));
+    const src = join(work, 'build-src');
+    for (const m of build.matchAll(/^COPY (.+) \S+$/gm)) for (const p of m[1]!.split(/\s+/)) cpSync(join(root, p), join(src, p), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'));
+    const r = spawnSync('npm', ['run', 'build'], { cwd: src, encoding: 'utf8', env: { ...process.env } });
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.ok(existsSync(join(src, 'dist', 'cli', 'main.js')), 'the server is built');
+    assert.ok(existsSync(join(src, 'dist', 'console-ui', 'index.html')), 'the console is built');
+  });
+
   test('the built code imports production dependencies only', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     const dist = join(root, 'dist');
@@ -234,6 +256,10 @@ describe('container image', () => {
       const { url } = JSON.parse(readFileSync(info, 'utf8')) as { url: string };
       const res = await rawHttp(`${url}/healthz`, { method: 'GET', headers: {}, ca: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8') });
       assert.equal(res.status, 200);
+      // The console is part of the image: dist/console-ui, found from /app's package.json.
+      const page = await rawHttp(`${url}/console/`, { method: 'GET', headers: {}, ca: readFileSync(join(dataDir, 'tls', 'ca.crt'), 'utf8') });
+      assert.equal(page.status, 200);
+      assert.match(page.body.toString('utf8'), /<div id="app"><\/div>/);
     } finally {
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');

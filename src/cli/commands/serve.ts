@@ -201,6 +201,7 @@ export const serveCommand: Command = {
             '      --resources-vpc-config subnetIds=subnet-1 --access-config authenticationMode=API_AND_CONFIG_MAP',
             '  aws eks list-clusters',
           ]),
+      `  entryway console${dirArg}             # the web console: a single-use sign-in link`,
       '  (entryway not on your PATH? run `npm link` in the checkout, or use `npx entryway` inside it)',
       '',
     ];
