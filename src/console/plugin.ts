@@ -17,8 +17,9 @@ import { AwsError } from '../errors/aws-error.js';
 import { createSignIn, endSession, exchangeSignIn } from '../iam/console-sessions.js';
 import { auditEventOf } from '../ops/operation.js';
 import type { OperationRequest } from '../ops/operation.js';
+import type { Caller } from '../model/types.js';
 import type { SessionLookup } from './session-auth.js';
-import { CSRF_HEADER, SESSION_COOKIE, sameSecret } from './session-auth.js';
+import { CSRF_HEADER, SESSION_COOKIE, hasCsrfToken } from './session-auth.js';
 
 export interface ConsolePluginOptions extends ManagementDeps {
   lookup: SessionLookup;
@@ -133,7 +134,8 @@ export async function consolePlugin(app: FastifyInstance, o: ConsolePluginOption
     await o.audit(auditEventOf(request, result, error)).catch(() => undefined);
   };
 
-  const identityOf = (s: { caller: { arn: string; accountId: string; principalArn: string; kind: string; userName?: string; roleName?: string; sessionName?: string } }) => ({
+  // What the page shows of the caller (no access key ID: the page has no use for it).
+  const identityOf = (s: { caller: Caller }) => ({
     arn: s.caller.arn,
     accountId: s.caller.accountId,
     principalArn: s.caller.principalArn,
@@ -179,8 +181,7 @@ export async function consolePlugin(app: FastifyInstance, o: ConsolePluginOption
     const r = await o.lookup(req.headers);
     reply.header('set-cookie', sessionCookie('', 0));
     if (!r || !r.ok) return json(reply, 200, { signedOut: false });
-    const token = req.headers[CSRF_HEADER];
-    if (typeof token !== 'string' || !sameSecret(token, r.session.csrfToken)) return refuse(reply, 403, 'AccessDenied', `Signing out needs the session's ${CSRF_HEADER} header.`);
+    if (!hasCsrfToken(req.headers, r.session)) return refuse(reply, 403, 'AccessDenied', `Signing out needs the session's ${CSRF_HEADER} header.`);
     const ended = await o.store.transaction((tx) => endSession(tx, r.id));
     await record(req, 'ConsoleSignOut', r.session.caller, 'Success');
     return json(reply, 200, { signedOut: ended });

@@ -29,10 +29,16 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
-export function sameSecret(a: string, b: string): boolean {
+function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Whether a request carries its session's CSRF token (compared in constant time). */
+export function hasCsrfToken(headers: Record<string, string | string[] | undefined>, session: ConsoleSessionRecord): boolean {
+  const token = headers[CSRF_HEADER];
+  return typeof token === 'string' && sameSecret(token, session.csrfToken);
 }
 
 export type SessionProtocol = 'rest-json' | 'query';
@@ -75,8 +81,7 @@ export function sessionAuthenticator(lookup: SessionLookup) {
     const r = await lookup(headers);
     if (r === undefined) return undefined;
     if (!r.ok) throw refusal(protocol, r.message);
-    const token = headers[CSRF_HEADER];
-    if (typeof token !== 'string' || !sameSecret(token, r.session.csrfToken)) {
+    if (!hasCsrfToken(headers, r.session)) {
       throw new AwsError(protocol === 'query' ? 'AccessDenied' : 'AccessDeniedException', 403, `A console call must carry its session's ${CSRF_HEADER} header; this one did not (a request from another site?).`);
     }
     return r.session.caller;
