@@ -63,7 +63,8 @@ export async function api<T = Record<string, unknown>>(method: string, path: str
   if (!res.ok) {
     const code = (res.headers.get('x-amzn-errortype') ?? '').split(':')[0] || (parsed as { code?: string } | undefined)?.code || `HTTP ${res.status}`;
     const message = (parsed as { message?: string } | undefined)?.message ?? (text.slice(0, 500) || res.statusText);
-    if (SESSION_OVER.has(code) || (res.status === 401 && path.startsWith('/console/api/'))) onEnded(message);
+    // A session that ended while in use (not "never signed in", which the sign-in page explains).
+    if (SESSION_OVER.has(code) || code === 'SessionEnded') onEnded(message);
     throw new ApiError(res.status, code, message, parsed);
   }
   return parsed as T;

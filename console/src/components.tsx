@@ -38,7 +38,7 @@ export function ErrorBox({ error }: { error: unknown }): JSX.Element | null {
 export function Notice({ kind = 'info', children }: { kind?: 'info' | 'success' | 'warning'; children: ComponentChildren }): JSX.Element {
   return (
     <div class={`alert alert-${kind}`} role="status">
-      {children}
+      <span>{children}</span>
     </div>
   );
 }
