@@ -19,7 +19,7 @@ import { auditEventOf } from '../ops/operation.js';
 import type { OperationRequest } from '../ops/operation.js';
 import type { Caller } from '../model/types.js';
 import type { SessionLookup } from './session-auth.js';
-import { CSRF_HEADER, SESSION_COOKIE, hasCsrfToken } from './session-auth.js';
+import { CSRF_HEADER, SESSION_COOKIE, hasCsrfToken, isSigned } from './session-auth.js';
 
 export interface ConsolePluginOptions extends ManagementDeps {
   lookup: SessionLookup;
@@ -118,7 +118,7 @@ export async function consolePlugin(app: FastifyInstance, o: ConsolePluginOption
       authorization: () => ({ action: 'entryway:CreateConsoleSignIn', resource: '*' }),
       run: async (call, ctx) => {
         // A session must not mint sessions: it would outlive the credentials it came from.
-        if (call.req.headers.authorization === undefined) throw new AwsError('AccessDenied', 403, 'A console sign-in link is requested with AWS credentials (`entryway console`), not from a console session.');
+        if (!isSigned(call.req.headers, (call.req.raw.url ?? '').split('?')[1] ?? '')) throw new AwsError('AccessDenied', 403, 'A console sign-in link is requested with AWS credentials (`entryway console`), not from a console session.');
         const r = await createSignIn(ctx.tx, call.caller, ctx.now, o.sessionTtlMs);
         ctx.audit.resource = call.caller.arn;
         ctx.audit.after = { signInExpiresAt: new Date(r.expiresAt).toISOString(), sessionExpiresAt: new Date(r.sessionExpiresAt).toISOString() };
@@ -129,9 +129,18 @@ export async function consolePlugin(app: FastifyInstance, o: ConsolePluginOption
     }),
   );
 
-  const record = async (req: FastifyRequest, operation: string, caller: OperationRequest['caller'], result: string, error?: string) => {
-    const request: OperationRequest = { requestId: req.id, sourceIp: req.ip, at: o.now(), service: 'entryway', operation, ...(caller ? { caller } : {}), note: { clusterName: null, resource: caller?.arn ?? null } };
-    await o.audit(auditEventOf(request, result, error)).catch(() => undefined);
+  /** The record of a sign-in or sign-out: what it acted on is the caller itself. */
+  const requestOf = (req: FastifyRequest, operation: string, caller: Caller | undefined, at: number, after?: unknown): OperationRequest => ({
+    requestId: req.id,
+    sourceIp: req.ip,
+    at,
+    service: 'entryway',
+    operation,
+    ...(caller ? { caller } : {}),
+    note: { clusterName: null, resource: caller?.arn ?? null, ...(after !== undefined ? { after } : {}) },
+  });
+  const record = async (req: FastifyRequest, operation: string, caller: Caller | undefined, result: string, error?: string) => {
+    await o.audit(auditEventOf(requestOf(req, operation, caller, o.now()), result, error)).catch(() => undefined);
   };
 
   // What the page shows of the caller (no access key ID: the page has no use for it).
@@ -164,7 +173,7 @@ export async function consolePlugin(app: FastifyInstance, o: ConsolePluginOption
     const r = await o.store.transaction(async (tx) => {
       const out = await exchangeSignIn(tx, code as string, now);
       if (out.ok) {
-        const request: OperationRequest = { requestId: req.id, sourceIp: req.ip, at: now, service: 'entryway', operation: 'ConsoleSignIn', caller: out.session.caller, note: { clusterName: null, resource: out.session.caller.arn, after: { expiresAt: new Date(out.session.expiresAt).toISOString() } } };
+        const request = requestOf(req, 'ConsoleSignIn', out.session.caller, now, { expiresAt: new Date(out.session.expiresAt).toISOString() });
         await o.audit(auditEventOf(request, 'Success'), tx);
       }
       return out;

@@ -41,6 +41,11 @@ export function hasCsrfToken(headers: Record<string, string | string[] | undefin
   return typeof token === 'string' && sameSecret(token, session.csrfToken);
 }
 
+/** Signed in the header or presigned in the query: SigV4 decides, whatever cookies came along. */
+export function isSigned(headers: Record<string, string | string[] | undefined>, rawQuery: string): boolean {
+  return headers.authorization !== undefined || /(?:^|&)x-amz-(?:credential|signature)=/i.test(rawQuery);
+}
+
 export type SessionProtocol = 'rest-json' | 'query';
 
 /** The protocol's "who are you?" error: the console sees it and asks the user to sign in again. */
@@ -76,8 +81,7 @@ export function sessionLookup(o: SessionAuthOptions): SessionLookup {
 export function sessionAuthenticator(lookup: SessionLookup) {
   return async (raw: { headers: Record<string, string | string[] | undefined>; rawQuery: string }, protocol: SessionProtocol): Promise<Caller | undefined> => {
     const headers = raw.headers;
-    // Signed in the header or presigned in the query: SigV4 decides, whatever cookies came along.
-    if (headers.authorization !== undefined || /(?:^|&)x-amz-(?:credential|signature)=/i.test(raw.rawQuery)) return undefined;
+    if (isSigned(headers, raw.rawQuery)) return undefined;
     const r = await lookup(headers);
     if (r === undefined) return undefined;
     if (!r.ok) throw refusal(protocol, r.message);
