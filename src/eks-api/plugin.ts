@@ -349,6 +349,15 @@ const ROUTES: AnyEksRoute[] = [
 ];
 
 /** Tag operations accept cluster and access-entry ARNs (the taggable resources Entryway holds). */
+/**
+ * Sets an EKS resource's tags to exactly `tags` (CloudFormation's Tags property), with TagResource's
+ * checks and audit note; the caller authorized eks:TagResource and eks:UntagResource.
+ */
+export async function setResourceTags(ctx: EksCall['ctx'], arn: string, tags: Record<string, string>): Promise<void> {
+  const call = { params: { resourceArn: arn }, caller: ctx.caller, ctx } as unknown as EksCall;
+  await withTaggable(call, (t) => t.set(tags));
+}
+
 async function withTaggable(c: EksCall, fn: (t: { tags: Record<string, string>; set: (tags: Record<string, string>) => Promise<void> }) => Promise<void>): Promise<void> {
   const arn = c.params.resourceArn ?? '';
   const m = /^arn:[^:]+:eks:[^:]+:(\d{12}):(cluster|access-entry|identityproviderconfig)\/([^/]+)(?:\/(role|user|oidc)\/(?:(\d{12})\/)?([^/]+)\/([0-9a-f-]+))?$/.exec(arn);

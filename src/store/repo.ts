@@ -25,6 +25,7 @@ import type {
   SessionRecord,
   UpdateRecord,
 } from '../model/types.js';
+import type { ChangeSetRecord, StackEventRecord, StackRecord } from '../model/stacks.js';
 import type { SqlExecutor } from './sql.js';
 
 /** What a committed transaction changed; the index reloads these slices. */
@@ -597,6 +598,108 @@ export class Tx {
   async deleteExpiredConsoleSessions(now: number): Promise<number> {
     const codes = await this.sql.run('DELETE FROM console_sign_ins WHERE expires_at <= ?', [now]);
     return codes + (await this.sql.run('DELETE FROM console_sessions WHERE expires_at <= ?', [now]));
+  }
+
+  // ------------------------------------------------------------ CloudFormation stacks
+  async getStack(stackId: string, opts: { forUpdate?: boolean } = {}): Promise<StackRecord | undefined> {
+    const lock = opts.forUpdate && this.sql.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    return p(await this.sql.get(`SELECT data FROM cfn_stacks WHERE stack_id = ?${lock}`, [stackId]));
+  }
+  /** The live (not deleted) stack of that name. */
+  async getLiveStackByName(accountId: string, name: string): Promise<StackRecord | undefined> {
+    return p(await this.sql.get('SELECT data FROM cfn_stacks WHERE account_id = ? AND stack_name = ? AND live = 1', [accountId, name]));
+  }
+  async insertStack(s: StackRecord): Promise<void> {
+    await this.sql.run('INSERT INTO cfn_stacks (stack_id, account_id, stack_name, live, status, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      s.stackId,
+      s.accountId,
+      s.stackName,
+      s.status === 'DELETE_COMPLETE' ? 0 : 1,
+      s.status,
+      s.updatedAt ?? s.createdAt,
+      j(s),
+    ]);
+  }
+  async updateStack(s: StackRecord): Promise<void> {
+    await this.sql.run('UPDATE cfn_stacks SET live = ?, status = ?, updated_at = ?, data = ? WHERE stack_id = ?', [
+      s.status === 'DELETE_COMPLETE' ? 0 : 1,
+      s.status,
+      s.updatedAt ?? s.createdAt,
+      j(s),
+      s.stackId,
+    ]);
+  }
+  /** Stacks of an account, newest first; deleted ones only when asked (ListStacks shows them). */
+  async listStacks(accountId: string, o: { includeDeleted: boolean; limit: number; before?: string }): Promise<StackRecord[]> {
+    const where = ['account_id = ?'];
+    const args: unknown[] = [accountId];
+    if (!o.includeDeleted) where.push('live = 1');
+    if (o.before !== undefined) {
+      where.push('stack_id < ?');
+      args.push(o.before);
+    }
+    return ps(await this.sql.all(`SELECT data FROM cfn_stacks WHERE ${where.join(' AND ')} ORDER BY stack_id DESC LIMIT ?`, [...args, o.limit]));
+  }
+  /** Stacks with an operation in flight (the executor's work), across accounts. */
+  async listStacksInProgress(now: number): Promise<Array<{ stackId: string; leaseOwner: string | null; leaseUntil: number }>> {
+    const rows = await this.sql.all<{ stack_id: string; lease_owner: string | null; lease_until: number }>(
+      "SELECT stack_id, lease_owner, lease_until FROM cfn_stacks WHERE live = 1 AND status LIKE '%IN_PROGRESS' AND status <> 'REVIEW_IN_PROGRESS' ORDER BY updated_at",
+    );
+    void now;
+    return rows.map((r) => ({ stackId: r.stack_id, leaseOwner: r.lease_owner, leaseUntil: Number(r.lease_until) }));
+  }
+  /** Takes (or renews) the right to run a stack's operation; false when another owner holds it. */
+  async leaseStack(stackId: string, owner: string, now: number, until: number): Promise<boolean> {
+    const n = await this.sql.run('UPDATE cfn_stacks SET lease_owner = ?, lease_until = ? WHERE stack_id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)', [owner, until, stackId, owner, now]);
+    return n === 1;
+  }
+  async releaseStack(stackId: string, owner: string): Promise<void> {
+    await this.sql.run('UPDATE cfn_stacks SET lease_owner = NULL, lease_until = 0 WHERE stack_id = ? AND lease_owner = ?', [stackId, owner]);
+  }
+  async insertStackEvent(e: StackEventRecord, seq: number): Promise<void> {
+    await this.sql.run('INSERT INTO cfn_stack_events (stack_id, seq, data) VALUES (?, ?, ?)', [e.StackId, seq, j(e)]);
+  }
+  /** Newest first. */
+  async listStackEvents(stackId: string, o: { limit: number; beforeSeq?: number }): Promise<Array<StackEventRecord & { seq: number }>> {
+    const rows = await this.sql.all<{ seq: number; data: string }>(
+      `SELECT seq, data FROM cfn_stack_events WHERE stack_id = ?${o.beforeSeq !== undefined ? ' AND seq < ?' : ''} ORDER BY seq DESC LIMIT ?`,
+      o.beforeSeq !== undefined ? [stackId, o.beforeSeq, o.limit] : [stackId, o.limit],
+    );
+    return rows.map((r) => ({ ...(JSON.parse(r.data) as StackEventRecord), seq: Number(r.seq) }));
+  }
+  async putChangeSet(c: ChangeSetRecord): Promise<void> {
+    await this.sql.run(
+      'INSERT INTO cfn_change_sets (change_set_id, stack_id, name, data) VALUES (?, ?, ?, ?) ON CONFLICT (change_set_id) DO UPDATE SET data = excluded.data',
+      [c.changeSetId, c.stackId, c.changeSetName, j(c)],
+    );
+  }
+  async getChangeSet(changeSetId: string): Promise<ChangeSetRecord | undefined> {
+    return p(await this.sql.get('SELECT data FROM cfn_change_sets WHERE change_set_id = ?', [changeSetId]));
+  }
+  async getChangeSetByName(stackId: string, name: string): Promise<ChangeSetRecord | undefined> {
+    return p(await this.sql.get('SELECT data FROM cfn_change_sets WHERE stack_id = ? AND name = ?', [stackId, name]));
+  }
+  async listChangeSets(stackId: string): Promise<ChangeSetRecord[]> {
+    return ps(await this.sql.all('SELECT data FROM cfn_change_sets WHERE stack_id = ? ORDER BY change_set_id', [stackId]));
+  }
+  async deleteChangeSet(changeSetId: string): Promise<void> {
+    await this.sql.run('DELETE FROM cfn_change_sets WHERE change_set_id = ?', [changeSetId]);
+  }
+  async deleteChangeSetsOf(stackId: string): Promise<void> {
+    await this.sql.run('DELETE FROM cfn_change_sets WHERE stack_id = ?', [stackId]);
+  }
+  async getExport(accountId: string, name: string): Promise<{ stackId: string; value: string } | undefined> {
+    const r = await this.sql.get<{ stack_id: string; value: string }>('SELECT stack_id, value FROM cfn_exports WHERE account_id = ? AND name = ?', [accountId, name]);
+    return r ? { stackId: r.stack_id, value: r.value } : undefined;
+  }
+  async listExports(accountId: string): Promise<Array<{ name: string; stackId: string; value: string }>> {
+    const rows = await this.sql.all<{ name: string; stack_id: string; value: string }>('SELECT name, stack_id, value FROM cfn_exports WHERE account_id = ? ORDER BY name', [accountId]);
+    return rows.map((r) => ({ name: r.name, stackId: r.stack_id, value: r.value }));
+  }
+  /** Replaces a stack's exports (a name another stack exports is a StoreConflictError). */
+  async setExports(accountId: string, stackId: string, exports: Array<{ name: string; value: string }>): Promise<void> {
+    await this.sql.run('DELETE FROM cfn_exports WHERE account_id = ? AND stack_id = ?', [accountId, stackId]);
+    for (const e of exports) await this.sql.run('INSERT INTO cfn_exports (account_id, name, stack_id, value) VALUES (?, ?, ?, ?)', [accountId, e.name, stackId, e.value]);
   }
 
   // ------------------------------------------------------------ OIDC identity provider configs

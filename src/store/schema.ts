@@ -88,6 +88,23 @@ export const MIGRATIONS: Migration[] = [
       ];
     },
   },
+  {
+    version: 4,
+    description: 'CloudFormation stacks, their events, change sets and exports',
+    statements: (d) => {
+      const K = key(d);
+      return [
+        // live = 1 until the stack is deleted: a name is unique among live stacks of an account.
+        `CREATE TABLE cfn_stacks (stack_id ${K} PRIMARY KEY, account_id ${K} NOT NULL, stack_name ${K} NOT NULL, live INTEGER NOT NULL, status ${K} NOT NULL, updated_at BIGINT NOT NULL, lease_owner ${K}, lease_until BIGINT NOT NULL DEFAULT 0, data TEXT NOT NULL)`,
+        `CREATE UNIQUE INDEX cfn_stacks_live_name ON cfn_stacks (account_id, stack_name) WHERE live = 1`,
+        `CREATE INDEX cfn_stacks_status ON cfn_stacks (status)`,
+        `CREATE TABLE cfn_stack_events (stack_id ${K} NOT NULL, seq BIGINT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (stack_id, seq))`,
+        `CREATE TABLE cfn_change_sets (change_set_id ${K} PRIMARY KEY, stack_id ${K} NOT NULL, name ${K} NOT NULL, data TEXT NOT NULL)`,
+        `CREATE UNIQUE INDEX cfn_change_sets_name ON cfn_change_sets (stack_id, name)`,
+        `CREATE TABLE cfn_exports (account_id ${K} NOT NULL, name ${K} NOT NULL, stack_id ${K} NOT NULL, value TEXT NOT NULL, PRIMARY KEY (account_id, name))`,
+      ];
+    },
+  },
 ];
 
 /** The schema version this build writes. */

@@ -68,7 +68,24 @@ export const TABLES: Record<string, TableSpec> = {
   // cookie resolves to): only in a backup with secrets, like STS sessions.
   console_sign_ins: { key: ['code_hash'], withoutSecrets: () => null },
   console_sessions: { key: ['id_hash'], withoutSecrets: () => null },
+  // A stack keeps the resolved properties and attributes of its resources; an AWS::IAM::AccessKey's
+  // SecretAccessKey attribute is a secret (cloudformation/stacks.ts strips it for such a backup).
+  cfn_stacks: { key: ['stack_id'], withoutSecrets: (row) => ({ ...row, data: JSON.stringify(withoutStackSecrets(dataOf(row))) }) },
+  cfn_stack_events: { key: ['stack_id', 'seq'] },
+  cfn_change_sets: { key: ['change_set_id'] },
+  cfn_exports: { key: ['account_id', 'name'] },
 };
+
+/** A stack record without the secret attributes of its resources (an access key's secret). */
+function withoutStackSecrets(stack: Record<string, unknown>): Record<string, unknown> {
+  const resources = (stack.resources ?? {}) as Record<string, { attributes?: Record<string, unknown> }>;
+  const out: Record<string, unknown> = {};
+  for (const [id, r] of Object.entries(resources)) {
+    const { SecretAccessKey: _secret, ...attributes } = r.attributes ?? {};
+    out[id] = { ...r, attributes };
+  }
+  return { ...stack, resources: out };
+}
 
 /** Tables the driver keeps for itself, never copied. */
 export const INTERNAL_TABLES = new Set(['schema_migrations', 'sqlite_sequence']);

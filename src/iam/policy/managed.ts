@@ -67,6 +67,12 @@ const DEFS: ManagedDef[] = [
           'entryway:PlanAwsAuthMigration',
           // Signing in to the console changes nothing; what the session may do is this policy.
           'entryway:CreateConsoleSignIn',
+          'cloudformation:Describe*',
+          'cloudformation:Detect*',
+          'cloudformation:Estimate*',
+          'cloudformation:Get*',
+          'cloudformation:List*',
+          'cloudformation:ValidateTemplate',
           'iam:Generate*',
           'iam:Get*',
           'iam:List*',
