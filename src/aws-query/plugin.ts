@@ -22,6 +22,8 @@ import { rawRequestOf } from '../aws/raw-request.js';
 import type { RawRequest } from '../sigv4/index.js';
 import type { Store } from '../store/store.js';
 import type { Tx } from '../store/repo.js';
+import { CFN_API_VERSION, findCfnOperation } from '../cloudformation/operations.js';
+import type { StackExecutor } from '../cloudformation/executor.js';
 import { decodeParams, requestPairs } from './form.js';
 import { NAMESPACES, errorJson, errorXml, successJson, successXml } from './xml.js';
 
@@ -56,6 +58,12 @@ export interface AwsQueryPluginOptions {
   /** For logs of unexpected failures. */
   onError?: (err: unknown, req: FastifyRequest) => void;
   random?: RandomSource;
+  /**
+   * CloudFormation (SigV4 service `cloudformation`): the executor that runs stack operations, and
+   * how long a call that started one waits for it to finish before answering (the CLI's waiters
+   * poll every 30 s, so a small stack is usually done when they first look). Absent: not served.
+   */
+  cloudformation?: { executor: Pick<StackExecutor, 'kick' | 'settle'>; settleMs: number };
 }
 
 /** A signed call for a service Entryway does not serve (`aws s3 ls` with a global AWS_ENDPOINT_URL). */
@@ -64,9 +72,12 @@ export function unsupportedService(service: string): AwsError {
   return new AwsError(
     'UnsupportedService',
     400,
-    `The service '${shown}' is not supported by Entryway, which serves eks, iam and sts. Send only those to Entryway: export AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL_IAM and AWS_ENDPOINT_URL_STS (eval "$(entryway env)" does) instead of AWS_ENDPOINT_URL.`,
+    `The service '${shown}' is not supported by Entryway, which serves eks, iam, sts and cloudformation. Send only those to Entryway: export AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL_CLOUDFORMATION (eval "$(entryway env)" does) instead of AWS_ENDPOINT_URL.`,
   );
 }
+
+/** The services this plugin answers (EKS is rest-json, elsewhere). */
+export const SERVED_SERVICES = ['eks', 'iam', 'sts', 'cloudformation'];
 
 const wantsJson = (accept: string | undefined): boolean => /\bapplication\/json\b/i.test(accept ?? '');
 
@@ -77,7 +88,7 @@ const wantsJson = (accept: string | undefined): boolean => /\bapplication\/json\
 export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginOptions): Promise<void> {
   const now = opts.now ?? Date.now;
 
-  function send(reply: FastifyReply, req: FastifyRequest, service: QueryService, body: { ok: true; action: string; result: unknown } | { ok: false; error: AwsError }) {
+  function send(reply: FastifyReply, req: FastifyRequest, service: QueryService | 'cloudformation', body: { ok: true; action: string; result: unknown } | { ok: false; error: AwsError }) {
     const json = wantsJson(req.headers.accept);
     if (body.ok) {
       const result = body.result as Parameters<typeof successXml>[2];
@@ -106,7 +117,7 @@ export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginO
 
   async function handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const raw = rawRequestOf(req);
-    let service: QueryService = 'iam';
+    let service: QueryService | 'cloudformation' = 'iam';
     // A console session counts as IAM (the console calls no STS action).
     let auth: AuthResult | { ok: true; caller: Caller; service: string } | undefined;
     const request: OperationRequest = {
@@ -119,17 +130,38 @@ export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginO
       note: { clusterName: null, resource: null },
     };
     const deps = { store: opts.store, audit, auditReads: opts.auditReads ?? false, errors: (e: unknown) => toAwsError(e, req) };
+    const started: string[] = [];
+    // CloudFormation: regional like EKS, its own actions, operations handed to the executor.
+    const cloudformationPlan = (caller: Caller, signedRegion: string) => {
+      if (signedRegion !== opts.region) throw new AwsError('SignatureDoesNotMatch', 403, `Credential should be scoped to a valid region, not '${signedRegion.slice(0, 40)}'.`);
+      request.caller = caller;
+      const decoded = decodeParams(requestPairs(raw.rawQuery, raw.body, raw.headers['content-type']));
+      if (decoded.action === undefined || decoded.action === '') throw new AwsError('MissingAction', 400, 'Missing Action');
+      request.operation = decoded.action;
+      const version = decoded.version ?? CFN_API_VERSION;
+      const op = version === CFN_API_VERSION ? findCfnOperation(decoded.action) : undefined;
+      if (!op) throw new AwsError('InvalidAction', 400, `Could not find operation ${decoded.action} for version ${version}`);
+      const input = new Input(decoded.params);
+      return {
+        kind: op.readOnly ? ('read' as const) : ('write' as const),
+        caller,
+        run: (tx: Tx) => op.run({ tx, caller, now: request.at, region: opts.region, partition: opts.partition ?? 'aws', audit: request.note, started }, input),
+      };
+    };
     const outcome = await runOperation(deps, request, async () => {
       const viaSession = await opts.sessionCaller?.(raw);
       auth = viaSession
         ? { ok: true as const, caller: viaSession, service: 'iam' }
         : await authenticateRequest(opts.store, raw, request.at, opts.maxSkewMs !== undefined ? { maxSkewMs: opts.maxSkewMs } : {});
       if (auth.service === 'sts') request.service = service = 'sts';
+      if (auth.service === 'cloudformation' && opts.cloudformation) request.service = service = 'cloudformation';
       if (!auth.ok && auth.accessKeyId) request.accessKeyId = auth.accessKeyId;
       // A service Entryway does not serve says so before anything else: the caller's shell most
       // likely sends every AWS service here (a global AWS_ENDPOINT_URL).
-      if (auth.service !== undefined && !['iam', 'sts', 'eks'].includes(auth.service)) throw unsupportedService(auth.service);
+      if (auth.service !== undefined && !SERVED_SERVICES.includes(auth.service)) throw unsupportedService(auth.service);
+      if (auth.service === 'cloudformation' && !opts.cloudformation) throw unsupportedService(auth.service);
       if (!auth.ok) throw queryAuthError(auth.failure);
+      if (service === 'cloudformation') return cloudformationPlan(auth.caller, 'region' in auth ? auth.region : opts.region);
       if (auth.service !== 'iam' && auth.service !== 'sts') {
         throw new AwsError('SignatureDoesNotMatch', 403, `Credential should be scoped to correct service: 'iam' or 'sts', not '${auth.service}'.`);
       }
@@ -152,6 +184,11 @@ export async function awsQueryPlugin(app: FastifyInstance, opts: AwsQueryPluginO
           ),
       };
     });
+    if (outcome.ok && started.length && opts.cloudformation) {
+      const cfn = opts.cloudformation;
+      for (const id of started) cfn.executor.kick(id);
+      await Promise.all(started.map((id) => cfn.executor.settle(id, cfn.settleMs)));
+    }
     await send(reply, req, service, outcome.ok ? { ok: true, action: request.operation, result: outcome.value } : { ok: false, error: outcome.error });
   }
 

@@ -11,6 +11,7 @@ import type { Shape, Value } from '../iam/shapes.js';
 export const NAMESPACES = {
   iam: 'https://iam.amazonaws.com/doc/2010-05-08/',
   sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
+  cloudformation: 'http://cloudformation.amazonaws.com/doc/2010-05-15/',
 } as const;
 
 /**

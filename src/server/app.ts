@@ -19,7 +19,8 @@ import { eksApiPlugin, eksNotFoundHandler } from '../eks-api/plugin.js';
 import type { ManagementDeps } from '../aws/management-call.js';
 import type { ClusterEndpoint } from '../eks-api/shapes.js';
 import { authenticateOrThrow, authorize as iamAuthorize, bootstrap } from '../iam/index.js';
-import { awsQueryPlugin, unsupportedService } from '../aws-query/plugin.js';
+import { SERVED_SERVICES, awsQueryPlugin, unsupportedService } from '../aws-query/plugin.js';
+import { StackExecutor } from '../cloudformation/executor.js';
 import { Indexes } from '../index/indexes.js';
 import type { AuditEvent, Caller } from '../model/types.js';
 import { PostgresStore } from '../store/postgres.js';
@@ -269,7 +270,21 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       unheld: { connectedSts: cfg.connectedSts, accept: cfg.allowUnverifiablePrincipals ?? false },
     };
     await app.register(eksApiPlugin, { ...management, endpointFor });
+    // CloudFormation's stack operations run here, in the background, through the same services.
+    const stacks = new StackExecutor({
+      store,
+      region,
+      partition,
+      now,
+      updateDurationMs: cfg.updateDurationMs,
+      clusterCreateDurationMs: cfg.clusterCreateDurationMs,
+      unheld: management.unheld!,
+      audit,
+      endpointFor,
+      onError: (err, stackId) => log.error({ err, stackId }, 'stack operation step failed; retrying'),
+    });
     await app.register(awsQueryPlugin, {
+      cloudformation: { executor: stacks, settleMs: cfg.cloudformationSettleMs ?? 2000 },
       store,
       region,
       partition,
@@ -296,7 +311,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     app.setNotFoundHandler((req, reply) => {
       const path = (req.raw.url ?? '/').split('?')[0] ?? '/';
       const service = signedService(req.headers.authorization, req.raw.url ?? '');
-      if (service && !['eks', 'iam', 'sts'].includes(service)) return sendAwsError(reply, unsupportedService(service));
+      if (service && !SERVED_SERVICES.includes(service)) return sendAwsError(reply, unsupportedService(service));
       if (/^\/(clusters|access-policies|tags)(\/|$)/.test(path)) return eksNotFoundHandler(req, reply);
       return reply.code(404).send({ message: `Not found: ${req.method} ${path.slice(0, 200)}` });
     });
@@ -310,11 +325,14 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
 
     // Fastify names the scheme from its own `https` option, which our server factory replaces.
     await app.listen({ host: cfg.host, port: cfg.port, listenTextResolver: (address) => `Entryway listening at ${tls ? address.replace(/^http:/, 'https:') : address}` });
+    cleanups.unshift(() => stacks.stop());
     cleanups.unshift(startJobs({ store, indexes, audit, now, region, partition, log, cfg, onAwsAuthRejected: () => metrics.awsAuthRejected.inc() }));
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
     const url = publicUrlOf(cfg, port);
     listening.url = url;
+    // Resumes (or rolls back) what a stopped process left in flight, then takes new operations.
+    stacks.start();
     writeServerInfo(cfg.dataDir, {
       url,
       region,

@@ -55,6 +55,11 @@ export interface ServerConfig {
   oidcSigningAlgs?: string[];
   /** How long a console session lasts (default 12 h; never longer than the credentials it came from). */
   consoleSessionTtlMs?: number;
+  /**
+   * How long a CloudFormation call that starts a stack operation waits for it to finish before it
+   * answers (default 2 s; 0 answers at once). The operation runs in the background either way.
+   */
+  cloudformationSettleMs?: number;
 }
 
 export const DEFAULTS = {

@@ -11,7 +11,7 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * The services Entryway answers, as the AWS CLI and SDKs name their endpoint variables
  * (`AWS_ENDPOINT_URL_<SERVICE ID>`). Only these go to Entryway; everything else stays on AWS.
  */
-export const SERVED_ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL_EKS', 'AWS_ENDPOINT_URL_IAM', 'AWS_ENDPOINT_URL_STS'] as const;
+export const SERVED_ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL_EKS', 'AWS_ENDPOINT_URL_IAM', 'AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL_CLOUDFORMATION'] as const;
 
 /**
  * A shell line that fails: `eval "$(entryway env)"` then stops a `set -e` script and leaves `$?`
@@ -40,7 +40,8 @@ export const envCommand = defineCommand({
   name: 'env',
   summary: 'print shell exports so the AWS CLI and SDKs talk to this Entryway',
   usage: '[--data-dir DIR]     (use as: eval "$(entryway env)")',
-  description: `Prints export lines for AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL_IAM and AWS_ENDPOINT_URL_STS (only
+  description: `Prints export lines for AWS_ENDPOINT_URL_EKS, AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS and
+AWS_ENDPOINT_URL_CLOUDFORMATION (only
 the services Entryway serves go to it; every other AWS service in that shell stays on AWS),
 AWS_SHARED_CREDENTIALS_FILE and AWS_PROFILE (the bootstrap administrator), AWS_DEFAULT_REGION and,
 when the server uses its own CA, AWS_CA_BUNDLE: a bundle of Entryway's CA and what was trusted before.
@@ -62,7 +63,7 @@ On a replica that did not create the administrator, only the endpoint and region
     }
     const p = paths(dir);
     const lines = [
-      `# Entryway at ${info.url} (data dir ${dir}): EKS, IAM and STS calls go there, other AWS services do not`,
+      `# Entryway at ${info.url} (data dir ${dir}): EKS, IAM, STS and CloudFormation calls go there, other AWS services do not`,
       'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_ENDPOINT_URL',
       ...SERVED_ENDPOINT_VARIABLES.map((v) => `export ${v}=${q(info.url)}`),
       `export AWS_DEFAULT_REGION=${q(info.region)}`,

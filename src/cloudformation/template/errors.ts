@@ -1,12 +1,12 @@
-/** The one error a template or stack request gets from CloudFormation: ValidationError (400). */
-export class TemplateError extends Error {
-  override readonly name = 'TemplateError';
-  constructor(
-    message: string,
-    /** CloudFormation's error code: ValidationError unless another one is documented. */
-    readonly code = 'ValidationError',
-  ) {
-    super(message);
+/**
+ * A template or stack request CloudFormation refuses: ValidationError (400), an AwsError like any
+ * other, so every error table renders it as is.
+ */
+import { AwsError } from '../../errors/aws-error.js';
+
+export class TemplateError extends AwsError {
+  constructor(message: string, code = 'ValidationError') {
+    super(code, 400, message);
   }
 }
 
