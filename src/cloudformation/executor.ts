@@ -13,6 +13,7 @@
  * in reverse dependency order, keeping those with `DeletionPolicy: Retain`.
  */
 import { randomUUID } from 'node:crypto';
+import { queryError, restJsonError } from '../aws/error-tables.js';
 import { AwsError } from '../errors/aws-error.js';
 import { authorize } from '../iam/authorize.js';
 import type { AuditEvent, Caller } from '../model/types.js';
@@ -251,12 +252,12 @@ class Step {
     };
   }
 
-  fail(e: unknown, logicalId: string, type: string, verb: ResourceFailure['verb'], physicalId?: string): ResourceFailure {
-    if (e instanceof ResourceFailure) return e;
-    if (!(e instanceof AwsError) && !isTemplateError(e)) {
-      this.d.onError?.(e, this.stack.stackId);
-    }
+  fail(raw: unknown, logicalId: string, type: string, verb: ResourceFailure['verb'], physicalId?: string): ResourceFailure {
+    if (raw instanceof ResourceFailure) return raw;
     const req = this.current?.request;
+    // The error the API call would have answered with (a rule violation becomes EKS's or IAM's error).
+    const table = req?.service === 'iam' ? queryError : restJsonError;
+    const e = table(raw, { onUnexpected: (x) => this.d.onError?.(x, this.stack.stackId) });
     const reason = handlerMessage(e, req?.service, req?.requestId ?? this.op.id, this.op.id);
     const refused = req && e instanceof AwsError ? { request: req, code: e.code, message: e.message } : undefined;
     return new ResourceFailure(logicalId, type, verb, reason, physicalId, refused);

@@ -48,6 +48,9 @@ webhooks and the kubectl review endpoints, on one HTTPS endpoint.
                             RS256/384/512, ES256/384/512, PS256/384/512)
   --console-session D       how long a web console session lasts (default 12h; capped by the
                             expiry of the temporary credentials it was signed in with)
+  --cloudformation-wait D   how long a CloudFormation call that starts a stack operation waits
+                            for it before answering (default 2s, 0 = answer at once; the
+                            operation runs in the background either way)
   --log-level LEVEL         trace, debug, info (default), warn, error`;
 
 export function parseServeArgs(args: string[]): ServerConfig {
@@ -81,6 +84,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
       'audit-retention': { type: 'string' },
       'audit-reads': { type: 'boolean' },
       'console-session': { type: 'string' },
+      'cloudformation-wait': { type: 'string' },
       'allow-unverifiable-principals': { type: 'boolean' },
       'metrics-token-file': { type: 'string' },
       'oidc-ca-file': { type: 'string' },
@@ -146,6 +150,7 @@ export function parseServeArgs(args: string[]): ServerConfig {
     ...(values['oidc-ca-file'] ? { oidcCaFile: values['oidc-ca-file'] } : {}),
     ...(values['oidc-signing-algs'] ? { oidcSigningAlgs: parseSigningAlgs(values['oidc-signing-algs']) } : {}),
     ...(values['console-session'] ? { consoleSessionTtlMs: consoleSession(values['console-session']) } : {}),
+    ...(values['cloudformation-wait'] !== undefined ? { cloudformationSettleMs: cloudformationWait(values['cloudformation-wait']) } : {}),
   };
 }
 
@@ -154,8 +159,14 @@ const SERVE_FLAGS = [
   'listen', 'data-dir', 'store', 'region', 'account-id', 'tls', 'tls-cert', 'tls-key', 'tls-ca', 'tls-san', 'public-url', 'allow-insecure-http',
   'connected-sts', 'sts-host', 'aws-auth', 'update-duration', 'cluster-create-duration', 'body-limit', 'request-timeout', 'max-connections',
   'management-rate-limit', 'webhook-rate-limit', 'audit-decisions', 'audit-retention', 'audit-reads', 'allow-unverifiable-principals',
-  'metrics-token-file', 'oidc-ca-file', 'oidc-signing-algs', 'console-session', 'log-level',
+  'metrics-token-file', 'oidc-ca-file', 'oidc-signing-algs', 'console-session', 'cloudformation-wait', 'log-level',
 ] as const;
+
+function cloudformationWait(v: string): number {
+  const ms = parseDuration(v);
+  if (ms > 60_000) throw new CliError('--cloudformation-wait must be at most 1m', 2);
+  return ms;
+}
 
 function consoleSession(v: string): number {
   const ms = parseDuration(v);
