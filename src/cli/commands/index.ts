@@ -3,6 +3,7 @@ import { auditCommand } from './audit.js';
 import { awsAuthApplyCommand, awsAuthGetCommand } from './aws-auth.js';
 import { iamIdentityMappingCreateCommand, iamIdentityMappingDeleteCommand, iamIdentityMappingGetCommand } from './iamidentitymapping.js';
 import { canICommand } from './can-i.js';
+import { cloudformationTypesCommand } from './cloudformation.js';
 import { consoleCommand } from './console.js';
 import { doctorCommand } from './doctor.js';
 import { envCommand } from './env.js';
@@ -22,6 +23,7 @@ export const commands: Command[] = [
   iamIdentityMappingGetCommand,
   iamIdentityMappingDeleteCommand,
   canICommand,
+  cloudformationTypesCommand,
   kubeconfigWebhooksCommand,
   auditCommand,
   doctorCommand,
