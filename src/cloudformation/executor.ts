@@ -744,7 +744,7 @@ export class StackExecutor {
     if (this.stopped) return;
     let pending: Awaited<ReturnType<Tx['listStacksInProgress']>>;
     try {
-      pending = await this.d.store.read((tx) => tx.listStacksInProgress(this.d.now()));
+      pending = await this.d.store.read((tx) => tx.listStacksInProgress());
     } catch {
       return; // the database is away; the next tick tries again
     }

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readRestJsonInput } from '../aws/rest-json-input.js';
 import { AwsError } from '../errors/aws-error.js';
 import { clusterResource } from '../eks-api/route.js';
-import { setResourceTags } from '../eks-api/plugin.js';
+import { accessEntryResource, setResourceTags } from '../eks-api/plugin.js';
 import type { ClusterEndpoint } from '../eks-api/shapes.js';
 import { createCluster, deleteCluster, updateClusterConfig } from '../clusters/service.js';
 import { loadCluster } from '../clusters/view.js';
@@ -96,9 +96,7 @@ const ignoreNotFound = async (fn: () => Promise<unknown>): Promise<void> => {
 };
 
 function accessEntryArnResource(ctx: ProviderContext, cluster: string, principalArn: string): string {
-  const m = /^arn:[^:]+:iam::(\d{12}):(user|role)\/(?:.*\/)?([^/]+)$/.exec(principalArn);
-  const tail = m ? `${m[2]}/${m[1]}/${m[3]}/*` : '*';
-  return `arn:${ctx.op.partition}:eks:${ctx.op.region}:${ctx.op.caller.accountId}:access-entry/${cluster}/${tail}`;
+  return accessEntryResource({ caller: ctx.op.caller, params: { name: cluster, principalArn } }, ctx.op);
 }
 
 const clusterArn = (ctx: ProviderContext, name: string) => clusterResource({ caller: ctx.op.caller, params: { name } }, ctx.op);

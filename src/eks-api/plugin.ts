@@ -45,7 +45,8 @@ export type { EksApiOptions, EksCall, EksRoute } from './route.js';
 
 const clusterArnOf = (c: { caller: Caller; params: Record<string, string> }, o: EksApiOptions) => clusterResource(c, o);
 
-function accessEntryResource(c: { caller: Caller; params: Record<string, string> }, o: EksApiOptions): string {
+/** The access entry as an IAM resource (also what CloudFormation's AccessEntry steps authorize against). */
+export function accessEntryResource(c: { caller: Caller; params: Record<string, string> }, o: { partition: string; region: string }): string {
   // access-entry/<cluster>/<role|user>/<account>/<name>/<uuid>: the UUID is not known before the
   // lookup, so policies are written against access-entry/<cluster>/* as AWS documents.
   const m = /^arn:[^:]+:iam::(\d{12}):(user|role)\/(?:.*\/)?([^/]+)$/.exec(c.params.principalArn ?? '');

@@ -641,11 +641,10 @@ export class Tx {
     return ps(await this.sql.all(`SELECT data FROM cfn_stacks WHERE ${where.join(' AND ')} ORDER BY stack_id DESC LIMIT ?`, [...args, o.limit]));
   }
   /** Stacks with an operation in flight (the executor's work), across accounts. */
-  async listStacksInProgress(now: number): Promise<Array<{ stackId: string; leaseOwner: string | null; leaseUntil: number }>> {
+  async listStacksInProgress(): Promise<Array<{ stackId: string; leaseOwner: string | null; leaseUntil: number }>> {
     const rows = await this.sql.all<{ stack_id: string; lease_owner: string | null; lease_until: number }>(
       "SELECT stack_id, lease_owner, lease_until FROM cfn_stacks WHERE live = 1 AND status LIKE '%IN_PROGRESS' AND status <> 'REVIEW_IN_PROGRESS' ORDER BY updated_at",
     );
-    void now;
     return rows.map((r) => ({ stackId: r.stack_id, leaseOwner: r.lease_owner, leaseUntil: Number(r.lease_until) }));
   }
   /** Takes (or renews) the right to run a stack's operation; false when another owner holds it. */
