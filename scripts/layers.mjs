@@ -4,7 +4,7 @@
 // table (and file-level import cycles) with exact path resolution.
 export const LAYERS = [
   // Pure decision logic: no I/O, no framework.
-  { name: 'core', folders: ['arn', 'sigv4', 'token', 'policy', 'mapping', 'rules', 'model', 'data'] },
+  { name: 'core', folders: ['arn', 'sigv4', 'token', 'policy', 'rbac', 'mapping', 'rules', 'model', 'data'] },
   // Persistence, the compiled index, the operation context and the shared error type.
   { name: 'state', folders: ['store', 'index', 'ops', 'errors'] },
   // Domain services and jobs over the store.
