@@ -8,7 +8,8 @@ import type { Indexes } from '../index/indexes.js';
 import type { Identity } from '../mapping/index.js';
 import { mapIdentity } from '../mapping/index.js';
 import type { RequestAttributes } from '../policy/engine.js';
-import { authorize } from './authorizer.js';
+import type { AccessPath, RbacBasis } from './effective.js';
+import { decideJoined, describeBasis } from './effective.js';
 
 export interface CanIQuestion {
   cluster: string;
@@ -19,8 +20,12 @@ export interface CanIQuestion {
 
 export interface CanIAnswer {
   allowed: boolean;
-  /** The grant that allowed it (EKS audit wording), or system:masters. */
+  /** The grant that allowed it (EKS audit wording), the RBAC binding, or system:masters. */
   reason?: string;
+  /** What allowed it, structured: an access policy and scope, or binding → role → rule. */
+  path?: AccessPath;
+  /** Which RBAC the answer counted: an imported snapshot (and its age), or only the defaults. */
+  rbac?: RbacBasis;
   /** Why nothing allowed it. */
   explanation?: string;
   /** The Kubernetes identity the principal gets, when it is mapped. */
@@ -62,13 +67,13 @@ export function canI(indexes: Indexes, q: CanIQuestion, now: number, opts: { con
   const mapped = mapIdentity(identity, slice.mappingView(now), { lookupPrivateDnsName: (i) => indexes.privateDnsName(i) });
   if (!mapped.ok) return { allowed: false, explanation: `the principal cannot authenticate to ${q.cluster}: ${mapped.reason}` };
   const user = { username: mapped.user.username, groups: mapped.user.groups };
-  if (user.groups.includes('system:masters')) {
-    return { allowed: true, reason: 'member of system:masters (kube-apiserver allows every request of this group before any authorizer)', user, principalId: identity.userId };
-  }
-  const d = authorize(slice, identity.userId ? { principalId: identity.userId, canonicalArn: identity.canonicalArn } : // Matched by ARN (no unique ID known): the ARN names the principal in the reason.
-    { principalId: identity.canonicalArn, canonicalArn: identity.canonicalArn }, q.attrs, now);
-  const rbacNote = user.groups.length ? ` RBAC bindings in the cluster for user ${user.username} or groups ${user.groups.join(', ')} may still allow it.` : ` RBAC bindings in the cluster for user ${user.username} may still allow it.`;
-  return d.allowed
-    ? { allowed: true, reason: d.reason, user, principalId: identity.userId }
-    : { allowed: false, explanation: `${d.explanation ?? 'no access policy allows it'}.${rbacNote}`, user, principalId: identity.userId };
+  // Matched by ARN (no unique ID known): the ARN names the principal in the reason.
+  const principal = identity.userId ? { principalId: identity.userId, canonicalArn: identity.canonicalArn } : { principalId: identity.canonicalArn, canonicalArn: identity.canonicalArn };
+  const d = decideJoined(slice, user, principal, q.attrs, now);
+  if (d.allowed) return { allowed: true, reason: d.path!.description, path: d.path!, rbac: d.rbac, user, principalId: identity.userId };
+  const who = user.groups.length ? `user ${user.username} or groups ${user.groups.join(', ')}` : `user ${user.username}`;
+  const rbacNote = d.rbac.complete
+    ? ` No RBAC binding for ${who} allows it either (${describeBasis(d.rbac)}).`
+    : ` RBAC bindings in the cluster for ${who} may still allow it: ${describeBasis(d.rbac)}.`;
+  return { allowed: false, explanation: `${d.explanation ?? 'no access policy allows it'}.${rbacNote}`, rbac: d.rbac, user, principalId: identity.userId };
 }

@@ -16,6 +16,8 @@ import type { CompiledGrants, Grant } from '../policy/engine.js';
 import { compileGrants } from '../policy/engine.js';
 import type { Change, Tx } from '../store/repo.js';
 import type { Store } from '../store/store.js';
+import { CompiledRbac } from '../rbac/evaluate.js';
+import type { RbacCounts, RbacSnapshotRecord } from '../rbac/objects.js';
 
 /**
  * Compiled grants kept across all slices, at most this many principals: compiling costs ~10 µs and
@@ -70,6 +72,8 @@ export class ClusterSlice implements EntryLookup {
     associations: readonly AssociationRecord[],
     readonly awsAuth: AwsAuthRecord | undefined,
     readonly identityProviders: readonly OidcProviderRecord[],
+    /** The cluster's imported RBAC, compiled (absent: none imported). */
+    readonly rbac?: RbacState,
   ) {
     this.cols = new EntryColumns({ clusterName: record.name, region: record.region, accountId: record.accountId }, entryList, associations);
     this.byId = this.cols.byId;
@@ -211,7 +215,31 @@ export class ClusterSlice implements EntryLookup {
 const lastList: { slice: ClusterSlice | undefined; list: readonly AccessEntryRecord[] } = { slice: undefined, list: [] };
 
 
-export async function loadClusterSlice(tx: Tx, name: string): Promise<ClusterSlice | undefined> {
+/** A cluster's RBAC snapshot as the index holds it: what it says about itself, and compiled. */
+export interface RbacState {
+  readonly snapshotId: string;
+  readonly importedAt: number;
+  readonly importedBy: string;
+  readonly counts: RbacCounts;
+  readonly warnings: readonly string[];
+  readonly compiled: CompiledRbac;
+}
+
+export function rbacStateOf(r: RbacSnapshotRecord): RbacState {
+  const compiled = new CompiledRbac(r.objects);
+  return { snapshotId: r.snapshotId, importedAt: r.importedAt, importedBy: r.importedBy, counts: r.counts, warnings: [...r.warnings, ...compiled.warnings], compiled };
+}
+
+/** Reads the cluster's RBAC; an unchanged snapshot (same ID) keeps the compiled one it had. */
+async function loadRbac(tx: Tx, name: string, previous: RbacState | undefined): Promise<RbacState | undefined> {
+  const id = await tx.getRbacSnapshotId(name);
+  if (id === undefined) return undefined;
+  if (previous?.snapshotId === id) return previous;
+  const r = await tx.getRbacSnapshot(name);
+  return r ? rbacStateOf(r) : undefined;
+}
+
+export async function loadClusterSlice(tx: Tx, name: string, previous?: ClusterSlice): Promise<ClusterSlice | undefined> {
   const row = await tx.getClusterRow(name);
   if (!row) return undefined;
   const [updates, entries, associations, awsAuth, idps] = [
@@ -221,7 +249,8 @@ export async function loadClusterSlice(tx: Tx, name: string): Promise<ClusterSli
     await tx.getAwsAuth(name),
     await tx.listIdentityProviders(name),
   ];
-  return new ClusterSlice(row.record, row.revision, updates.filter((u) => !u.applied), entries, associations, awsAuth, idps);
+  const rbac = await loadRbac(tx, name, previous?.rbac);
+  return new ClusterSlice(row.record, row.revision, updates.filter((u) => !u.applied), entries, associations, awsAuth, idps, rbac);
 }
 
 export interface IndexEvents {
@@ -271,7 +300,7 @@ export class ClusterIndex {
   }
 
   async reload(name: string): Promise<void> {
-    const slice = await this.store.read((tx) => loadClusterSlice(tx, name));
+    const slice = await this.store.read((tx) => loadClusterSlice(tx, name, this.slices.get(name)));
     if (slice) this.slices.set(name, slice);
     else this.slices.delete(name);
     this.events.onReload?.('cluster');

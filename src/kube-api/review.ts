@@ -2,34 +2,29 @@
  * What the three review APIs answer for an authenticated caller of one cluster. Pure: the cluster's
  * index slice, the user (as the authenticator mapped it) and the clock in; status objects out.
  *
- * The decision mirrors kube-apiserver's chain as far as Entryway can see it:
- * 1. `system:masters` is allowed everything (kube-apiserver's PrivilegedGroups authorizer).
- * 2. RBAC's default bindings for `system:authenticated` (default-rules.ts): these exist in every
- *    cluster, so `can-i get /healthz` says yes as it would against kube-apiserver, and agrees with
- *    `can-i --list`.
- * 3. Access policies (the same `authorize` the SubjectAccessReview webhook uses, keyed by the IAM
- *    principal ID in the user's extra; the cluster's authentication mode gates them).
- * Anything else is "no" with a reason saying RBAC in the cluster may still allow it: Entryway cannot
- * see the cluster's own Roles and bindings. Never `denied`: nothing here is a definite deny.
+ * The decision mirrors kube-apiserver's chain as far as Entryway can see it (authz/effective.ts):
+ * `system:masters`, then access policies (keyed by the IAM principal ID in the user's extra; the
+ * cluster's authentication mode gates them), then RBAC — the cluster's imported snapshot with the
+ * default roles and bindings every cluster has, or only those defaults when nothing was imported.
+ * Never `denied`: nothing here is a definite deny.
  *
  * `can-i --list` lists the access-policy rules too. EKS's endpoint cannot (kube-apiserver asks the
  * webhook nothing for SelfSubjectRulesReview, so EKS shows RBAC rules only — eks-access §5.2);
- * Entryway's endpoint can, and shows them, marked `incomplete` because cluster RBAC is missing.
+ * Entryway's endpoint can. With an RBAC snapshot the list is complete as of that snapshot; without
+ * one it is marked `incomplete` and says why.
  */
 import type { ClusterSlice } from '../index/access-index.js';
-import { authorize } from '../authz/authorizer.js';
+import { decideJoined, describeBasis, rbacRulesFor } from '../authz/effective.js';
 import { GROUP_MASTERS } from '../mapping/nodes.js';
 import type { NonResourceRule, RequestAttributes, ResourceRule } from '../policy/engine.js';
 import { rulesFor } from '../policy/engine.js';
 import type { PolicyRule } from '../policy/rbac.js';
-import { rulesAllow } from '../policy/rbac.js';
 import { principalIdFromReview } from '../webhooks/sar.js';
 import type { KubernetesUser } from '../mapping/identity.js';
-import { AUTHENTICATED_DEFAULTS } from './default-rules.js';
 
 export const GROUP_AUTHENTICATED = 'system:authenticated';
 
-export const RBAC_NOT_VISIBLE = "RBAC in the cluster may still allow it (Entryway cannot see the cluster's RBAC)";
+export const RBAC_NOT_VISIBLE = "RBAC in the cluster may still allow it (no RBAC snapshot of this cluster was imported: entryway rbac import)";
 
 export interface UserInfo {
   username: string;
@@ -59,13 +54,10 @@ export interface AccessVerdict {
 
 /** SelfSubjectAccessReview `status` for the caller. */
 export function decideAccess(slice: ClusterSlice, user: KubernetesUser, attrs: RequestAttributes, now: number): AccessVerdict {
-  if (isMaster(user)) return { allowed: true, reason: `allowed: member of group ${GROUP_MASTERS}, which kube-apiserver lets do anything` };
-  for (const b of AUTHENTICATED_DEFAULTS) {
-    if (rulesAllow(b.rules, attrs)) return { allowed: true, reason: `RBAC: allowed by ClusterRoleBinding "${b.name}" of ClusterRole "${b.name}" to Group "${b.group}"` };
-  }
-  const d = authorize(slice, principalOf(user), attrs, now);
-  if (d.allowed) return { allowed: true, reason: d.reason };
-  return { allowed: false, reason: `${d.explanation ?? 'no access policy allows this request'}; ${RBAC_NOT_VISIBLE}` };
+  const d = decideJoined(slice, user, principalOf(user), attrs, now);
+  if (d.allowed) return { allowed: true, reason: d.path!.via === 'system:masters' ? `allowed: ${d.path!.description}` : d.path!.description };
+  const rbac = d.rbac.complete ? `no RBAC binding allows it either (${describeBasis(d.rbac)})` : RBAC_NOT_VISIBLE;
+  return { allowed: false, reason: `${d.explanation ?? 'no access policy allows this request'}; ${rbac}` };
 }
 
 export interface RulesReviewStatus {
@@ -75,7 +67,7 @@ export interface RulesReviewStatus {
   evaluationError?: string;
 }
 
-const RBAC_RULES_MISSING = "Entryway cannot see the cluster's RBAC: rules of Roles and ClusterRoles bound there to this user or its groups are not listed";
+const RBAC_RULES_MISSING = "no RBAC snapshot of this cluster was imported (entryway rbac import): rules of Roles and ClusterRoles bound there to this user or its groups are not listed, only the defaults every cluster has";
 
 /** SelfSubjectRulesReview `status`: the caller's rules in `namespace` ("" = cluster-wide rules only). */
 export function rulesReview(slice: ClusterSlice, user: KubernetesUser, namespace: string, now: number): RulesReviewStatus {
@@ -110,7 +102,9 @@ export function rulesReview(slice: ClusterSlice, user: KubernetesUser, namespace
       for (const rule of r.nonResourceRules) add(rule);
     } else notes.push('access policies do not apply: no access entry belongs to this principal');
   }
-  for (const b of AUTHENTICATED_DEFAULTS) for (const rule of b.rules) add(rule);
+  for (const rule of rbacRulesFor(slice, user, namespace)) add(rule);
+  // With a snapshot the list is what the cluster's RBAC and the access policies give.
+  if (slice.rbac) out.incomplete = false;
   if (out.incomplete) out.evaluationError = [...notes, RBAC_RULES_MISSING].join('; ');
   return out;
 }

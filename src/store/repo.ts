@@ -26,6 +26,8 @@ import type {
   UpdateRecord,
 } from '../model/types.js';
 import type { ChangeSetRecord, StackEventRecord, StackRecord } from '../model/stacks.js';
+import type { RbacSnapshotRecord } from '../rbac/objects.js';
+import type { LastUseRecord } from '../model/last-use.js';
 import type { SqlExecutor } from './sql.js';
 
 /** What a committed transaction changed; the index reloads these slices. */
@@ -425,7 +427,7 @@ export class Tx {
     this.changed({ kind: 'cluster', name });
   }
   async deleteCluster(name: string): Promise<void> {
-    for (const table of ['access_policy_associations', 'access_entries', 'cluster_updates', 'aws_auth', 'identity_provider_configs']) {
+    for (const table of ['access_policy_associations', 'access_entries', 'cluster_updates', 'aws_auth', 'identity_provider_configs', 'rbac_snapshots', 'last_use']) {
       await this.sql.run(`DELETE FROM ${table} WHERE cluster_name = ?`, [name]);
     }
     await this.sql.run('DELETE FROM clusters WHERE name = ?', [name]);
@@ -497,6 +499,8 @@ export class Tx {
   async deleteEntry(clusterName: string, principalArn: string): Promise<void> {
     await this.sql.run('DELETE FROM access_policy_associations WHERE cluster_name = ? AND principal_arn = ?', [clusterName, principalArn]);
     await this.sql.run('DELETE FROM access_entries WHERE cluster_name = ? AND principal_arn = ?', [clusterName, principalArn]);
+    // A new entry for the same principal starts unused.
+    await this.sql.run("DELETE FROM last_use WHERE cluster_name = ? AND kind = 'entry' AND used_key = ?", [clusterName, principalArn]);
     await this.touchCluster(clusterName);
   }
   async countEntries(clusterName: string): Promise<number> {
@@ -574,6 +578,50 @@ export class Tx {
   async deleteAwsAuth(clusterName: string): Promise<void> {
     await this.sql.run('DELETE FROM aws_auth WHERE cluster_name = ?', [clusterName]);
     await this.touchCluster(clusterName);
+  }
+
+  // ------------------------------------------------------------ RBAC snapshots
+  async getRbacSnapshot(clusterName: string): Promise<RbacSnapshotRecord | undefined> {
+    return p(await this.sql.get('SELECT data FROM rbac_snapshots WHERE cluster_name = ?', [clusterName]));
+  }
+  /** The current snapshot's ID only (cheap: the index reuses what it compiled when it is unchanged). */
+  async getRbacSnapshotId(clusterName: string): Promise<string | undefined> {
+    const r = await this.sql.get<{ snapshot_id: string }>('SELECT snapshot_id FROM rbac_snapshots WHERE cluster_name = ?', [clusterName]);
+    return r?.snapshot_id;
+  }
+  /** Replaces the cluster's snapshot whole (one row: readers see the old or the new one, never a mix). */
+  async putRbacSnapshot(r: RbacSnapshotRecord): Promise<void> {
+    await this.sql.run(
+      'INSERT INTO rbac_snapshots (cluster_name, snapshot_id, data) VALUES (?, ?, ?) ON CONFLICT (cluster_name) DO UPDATE SET snapshot_id = excluded.snapshot_id, data = excluded.data',
+      [r.clusterName, r.snapshotId, j(r)],
+    );
+    await this.touchCluster(r.clusterName);
+  }
+  async deleteRbacSnapshot(clusterName: string): Promise<boolean> {
+    const n = await this.sql.run('DELETE FROM rbac_snapshots WHERE cluster_name = ?', [clusterName]);
+    if (n > 0) await this.touchCluster(clusterName);
+    return n > 0;
+  }
+
+  // ------------------------------------------------------------ last use
+  /** Records uses; a row only moves forward in time (replicas flushing out of order cannot rewind it). */
+  async recordLastUse(rows: readonly LastUseRecord[]): Promise<void> {
+    for (const r of rows) {
+      await this.sql.run(
+        `INSERT INTO last_use (cluster_name, kind, used_key, last_used_at, source_ip) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (cluster_name, kind, used_key) DO UPDATE SET
+           source_ip = CASE WHEN excluded.last_used_at > last_use.last_used_at THEN excluded.source_ip ELSE last_use.source_ip END,
+           last_used_at = CASE WHEN excluded.last_used_at > last_use.last_used_at THEN excluded.last_used_at ELSE last_use.last_used_at END`,
+        [r.clusterName, r.kind, r.key, r.lastUsedAt, r.sourceIp],
+      );
+    }
+  }
+  async listLastUse(clusterName: string): Promise<LastUseRecord[]> {
+    const rows = await this.sql.all<{ kind: string; used_key: string; last_used_at: number | string; source_ip: string }>(
+      'SELECT kind, used_key, last_used_at, source_ip FROM last_use WHERE cluster_name = ? ORDER BY kind, used_key',
+      [clusterName],
+    );
+    return rows.map((r) => ({ clusterName, kind: r.kind as LastUseRecord['kind'], key: r.used_key, lastUsedAt: Number(r.last_used_at), sourceIp: r.source_ip }));
   }
 
   // ------------------------------------------------------------ console sign-in codes and sessions

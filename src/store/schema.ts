@@ -105,6 +105,20 @@ export const MIGRATIONS: Migration[] = [
       ];
     },
   },
+  {
+    version: 5,
+    description: "clusters' RBAC snapshots, and when each access entry, aws-auth row and identity provider was last used",
+    statements: (d) => {
+      const K = key(d);
+      return [
+        // snapshot_id alone tells an index whether the snapshot it holds is current (no data read).
+        `CREATE TABLE rbac_snapshots (cluster_name ${K} PRIMARY KEY, snapshot_id ${K} NOT NULL, data TEXT NOT NULL)`,
+        // kind: entry (key: principal ARN), aws-auth (mapRoles:ARN, mapUsers:ARN, mapAccounts:ID),
+        // creator (principal ARN), oidc (provider name).
+        `CREATE TABLE last_use (cluster_name ${K} NOT NULL, kind ${K} NOT NULL, used_key ${K} NOT NULL, last_used_at BIGINT NOT NULL, source_ip TEXT NOT NULL, PRIMARY KEY (cluster_name, kind, used_key))`,
+      ];
+    },
+  },
 ];
 
 /** The schema version this build writes. */

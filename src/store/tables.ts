@@ -74,6 +74,8 @@ export const TABLES: Record<string, TableSpec> = {
   cfn_stack_events: { key: ['stack_id', 'seq'] },
   cfn_change_sets: { key: ['change_set_id'] },
   cfn_exports: { key: ['account_id', 'name'] },
+  rbac_snapshots: { key: ['cluster_name'] },
+  last_use: { key: ['cluster_name', 'kind', 'used_key'] },
 };
 
 /** A stack record without the secret attributes of its resources (an access key's secret). */

@@ -116,7 +116,7 @@ test('kubectl auth whoami / can-i / can-i --list against Entryway, with aws eks 
       assert.ok(rows(dev.stdout, 'deployments.apps').some((l) => /\bcreate\b/.test(l)), `Edit rules listed in dev-a:\n${dev.stdout}`);
       assert.ok(rows(dev.stdout, 'selfsubjectreviews.authentication.k8s.io').length > 0, `basic-user rules listed:\n${dev.stdout}`);
       assert.match(dev.stdout, /\/healthz/, 'discovery URLs listed');
-      assert.match(dev.stderr, /incomplete.*cannot see the cluster's RBAC/, `incomplete warning: ${dev.stderr}`);
+      assert.match(dev.stderr, /incomplete.*no RBAC snapshot of this cluster was imported/, `incomplete warning: ${dev.stderr}`);
       const prod = await kubectl(['auth', 'can-i', '--list', '-n', 'prod']);
       assert.equal(prod.code, 0, prod.stderr);
       const deployments = rows(prod.stdout, 'deployments.apps');
