@@ -15,9 +15,38 @@ import type { ClusterSlice } from '../index/access-index.js';
 import type { KubernetesUser } from '../mapping/identity.js';
 import { credentialProblem, sessionTokenProblem } from '../rules/credentials.js';
 import { TokenCache } from './token-cache.js';
+import type { LastUseKind } from '../model/last-use.js';
+import type { MappingSource } from '../mapping/identity.js';
+
+export interface UseKey {
+  kind: LastUseKind;
+  key: string;
+}
+
+/** The last-use key of a mapping source (model/last-use.ts). */
+export function useKeyOf(source: MappingSource): UseKey {
+  switch (source.kind) {
+    case 'access_entry':
+      return { kind: 'entry', key: source.entry.principalArn };
+    case 'aws_auth':
+      return { kind: 'aws-auth', key: `${source.section}:${source.mapping.arn}` };
+    case 'aws_auth_account':
+      return { kind: 'aws-auth', key: `mapAccounts:${source.accountId}` };
+    case 'cluster_creator':
+      return { kind: 'creator', key: source.principalArn };
+  }
+}
 
 export type AuthnOutcome =
-  | { ok: true; user: KubernetesUser; identity: Identity | undefined; source: string; cached: boolean }
+  | {
+      ok: true;
+      user: KubernetesUser;
+      identity: Identity | undefined;
+      source: string;
+      cached: boolean;
+      /** The mapping that let the caller in (an entry, an aws-auth row, a provider): last use is recorded for it. */
+      use?: UseKey;
+    }
   | {
       ok: false;
       /** denied: a definite no. throttled: retry later (HTTP 429). unavailable: the check could not finish. */
@@ -46,6 +75,8 @@ export interface AuthenticatorOptions {
   onStsCall?: (stsRegion: string, outcome: string) => void;
   onCache?: (outcome: 'hit' | 'miss') => void;
   onStale?: (cluster: string, message: string) => void;
+  /** Every successful authentication, with the mapping that let it in (last-use recording). */
+  onUse?: (cluster: string, use: UseKey, at: number, sourceIp: string) => void;
 }
 
 interface VerifiedIdentity {
@@ -67,7 +98,14 @@ export class Authenticator {
     return this.cache.size;
   }
 
-  async authenticate(clusterName: string, token: string): Promise<AuthnOutcome> {
+  /** `sourceIp`: where the review came from, recorded with the mapping's last use. */
+  async authenticate(clusterName: string, token: string, meta: { sourceIp?: string } = {}): Promise<AuthnOutcome> {
+    const out = await this.check(clusterName, token);
+    if (out.ok && out.use) this.o.onUse?.(clusterName, out.use, this.o.now(), meta.sourceIp ?? '');
+    return out;
+  }
+
+  private async check(clusterName: string, token: string): Promise<AuthnOutcome> {
     const now = this.o.now();
     const slice = this.o.indexes.clusters.get(clusterName);
     if (!slice) return deny('unknown_cluster', `cluster ${clusterName} is not known to Entryway`);
@@ -87,7 +125,7 @@ export class Authenticator {
   }
 
   private fromMapping(slice: ClusterSlice, r: MapResult, identity: Identity, cached: boolean): AuthnOutcome {
-    if (r.ok) return { ok: true, user: r.user, identity, source: r.source.kind, cached };
+    if (r.ok) return { ok: true, user: r.user, identity, source: r.source.kind, cached, use: useKeyOf(r.source) };
     if (r.code === 'stale_entry' || r.code === 'arn_mismatch') this.o.onStale?.(slice.name, r.reason);
     return deny(r.code, r.reason);
   }

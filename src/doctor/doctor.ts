@@ -3,6 +3,7 @@
  * in-memory index the webhooks use. Pure: it reads an index snapshot and returns findings.
  */
 import type { ClusterSlice } from '../index/access-index.js';
+import type { LastUseKind } from '../model/last-use.js';
 import type { CredentialIndex } from '../index/credentials.js';
 import { getAccessPolicy } from '../policy/catalogue.js';
 import { principalArnKey } from '../mapping/index.js';
@@ -30,7 +31,9 @@ export interface Finding {
     | 'unverifiable_principal'
     | 'aws_auth_map_accounts'
     | 'aws_auth_missing_principal'
-    | 'template_never_renders';
+    | 'template_never_renders'
+    | 'unused_entry'
+    | 'unused_aws_auth_row';
   /** The principal, mapping or setting the finding is about. */
   subject: string;
   message: string;
@@ -39,6 +42,27 @@ export interface Finding {
 export interface DoctorOptions {
   /** Tokens of principals in accounts Entryway does not hold can be verified (serve --connected-sts). */
   connectedSts?: boolean;
+  /** Last uses (authn/last-use.ts) and the threshold: mappings not used for longer are reported. */
+  unused?: { lastUsedAt: (kind: LastUseKind, key: string) => number | undefined; afterMs: number };
+}
+
+/** Days, for messages. */
+const days = (ms: number) => Math.floor(ms / 86_400_000);
+
+/**
+ * Access entries nobody authenticated with for longer than `afterMs` (counted from the entry's
+ * creation when it was never used). Entries that do not apply in the cluster's mode are left out:
+ * they cannot be used at all, and doctor reports that separately.
+ */
+export function unusedEntries(slice: ClusterSlice, lastUsedAt: (arn: string) => number | undefined, now: number, afterMs: number): Array<{ entry: AccessEntryRecord; lastUsedAt: number | undefined; since: number }> {
+  if (slice.mode(now) === 'CONFIG_MAP') return [];
+  const out: Array<{ entry: AccessEntryRecord; lastUsedAt: number | undefined; since: number }> = [];
+  for (const e of slice.entryList) {
+    const used = lastUsedAt(e.principalArn);
+    const since = used ?? e.createdAt;
+    if (now - since > afterMs) out.push({ entry: e, lastUsedAt: used, since });
+  }
+  return out;
 }
 
 const accountOf = (arn: string) => arn.split(':')[4] ?? '';
@@ -200,6 +224,39 @@ export function diagnose(slice: ClusterSlice, credentials: CredentialIndex, now:
           ? `every access entry with ${CLUSTER_ADMIN} at cluster scope is stale or unverifiable (${admins.map((e) => e.principalArn).join(', ')}): nobody can administer the cluster through Entryway. Lock-out protection does not count them, so they can be deleted; give a live principal ${CLUSTER_ADMIN} first.`
           : `no access entry has ${CLUSTER_ADMIN} at cluster scope: nobody can administer the cluster through Entryway (only RBAC bindings inside the cluster remain).`,
       });
+    }
+  }
+  if (opts.unused) {
+    const u = opts.unused;
+    for (const { entry, lastUsedAt } of unusedEntries(slice, (arn) => u.lastUsedAt('entry', arn), now, u.afterMs)) {
+      findings.push({
+        severity: 'info',
+        code: 'unused_entry',
+        subject: entry.principalArn,
+        message:
+          lastUsedAt === undefined
+            ? `unused for ${days(now - entry.createdAt)} days: nobody has authenticated with this access entry since it was created (${new Date(entry.createdAt).toISOString()}). Delete it if it is no longer needed.`
+            : `unused for ${days(now - lastUsedAt)} days: last used ${new Date(lastUsedAt).toISOString()}. Delete it if it is no longer needed.`,
+      });
+    }
+    // aws-auth rows have no creation time of their own: counted from when the document was applied.
+    if (awsAuthApplies && slice.awsAuth) {
+      for (const section of ['mapRoles', 'mapUsers'] as const) {
+        for (const row of slice.awsAuth[section]) {
+          const used = u.lastUsedAt('aws-auth', `${section}:${row.arn}`);
+          const since = used ?? slice.awsAuth.appliedAt;
+          if (now - since <= u.afterMs) continue;
+          findings.push({
+            severity: 'info',
+            code: 'unused_aws_auth_row',
+            subject: row.arn,
+            message:
+              used === undefined
+                ? `unused for at least ${days(now - since)} days: no one has authenticated through this ${section} row since the aws-auth document was applied (${new Date(since).toISOString()}).`
+                : `unused for ${days(now - used)} days: this ${section} row was last used ${new Date(used).toISOString()}.`,
+          });
+        }
+      }
     }
   }
   if (!slice.record.settings.lockoutProtection) {

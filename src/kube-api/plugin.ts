@@ -94,7 +94,7 @@ export async function kubeApiPlugin(app: FastifyInstance, o: KubeApiOptions): Pr
           void sendStatus(reply, UNAUTHORIZED);
           return undefined;
         }
-        const out: AuthnOutcome = await o.authenticator.authenticate(slice.name, token).catch((err: unknown) => {
+        const out: AuthnOutcome = await o.authenticator.authenticate(slice.name, token, { sourceIp: req.ip }).catch((err: unknown) => {
           req.log.error({ err, cluster: slice.name }, 'kubernetes API: token check failed');
           return { ok: false as const, kind: 'unavailable' as const, reason: 'internal_error', message: 'the token could not be checked' };
         });

@@ -136,7 +136,7 @@ export class OidcAuthenticator implements JwtAuthenticator {
     if (typeof claims.exp !== 'number' || now / 1000 > claims.exp) return deny('oidc_expired', 'the ID token has expired');
     const mapped = mapClaims(p, claims);
     if (!mapped.ok) return deny(mapped.reason, mapped.message);
-    return { ok: true, user: mapped.user, identity: undefined, source: 'oidc', cached: false };
+    return { ok: true, user: mapped.user, identity: undefined, source: 'oidc', cached: false, use: { kind: 'oidc', key: p.name } };
   }
 }
 

@@ -133,7 +133,7 @@ export class WebhookCore {
       if (parsed.malformed) return badRequest(`expected a request body to be a TokenReview: ${parsed.error.replace(/^invalid TokenReview: /, '')}`);
       return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(tokenReviewDenied(parsed.apiVersion, parsed.error)) };
     }
-    const out = await this.o.authenticator.authenticate(cluster, parsed.token).catch((e: unknown) => {
+    const out = await this.o.authenticator.authenticate(cluster, parsed.token, { sourceIp: meta.ip }).catch((e: unknown) => {
       this.o.log?.error({ err: e, cluster }, 'token review failed');
       return { ok: false as const, kind: 'unavailable' as const, reason: 'internal_error', message: 'the token could not be checked' };
     });
