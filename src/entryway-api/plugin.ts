@@ -8,80 +8,28 @@
 import type { FastifyInstance } from 'fastify';
 import { eksError } from '../errors/aws-error.js';
 import { singleQueryValue } from '../aws/rest-json.js';
-import type { ManagementDeps, ParsedCall } from '../aws/management-call.js';
 import { handleManagementCall } from '../aws/management-call.js';
 import { auditEventOf } from '../ops/operation.js';
-import type { OpContext } from '../ops/context.js';
 import { applyAwsAuth, deleteAwsAuth } from '../clusters/aws-auth.js';
 import { createIdentityMapping, deleteIdentityMapping, getIdentityMappings } from '../clusters/identity-mappings.js';
 import { assertVisible, loadCluster } from '../clusters/view.js';
 import { loadClusterForWrite } from '../clusters/updates.js';
-import type { Indexes } from '../index/indexes.js';
 import { canI } from '../authz/can-i.js';
 import { providerAccepts } from '../oidc/config.js';
 import { diagnose } from '../doctor/doctor.js';
 import { applyMigration, parseTarget, planMigration } from '../migration/service.js';
 import { createAccount } from '../iam/index.js';
 import type { AuditEvent } from '../model/types.js';
-import type { RequestAttributes } from '../policy/engine.js';
 import type { AuditQuery } from '../store/repo.js';
 import { accessPolicyArn, allAccessPolicies } from '../policy/catalogue.js';
 import { accessEntryShape, associatedPolicyShape } from '../eks-api/shapes.js';
+import type { EntrywayApiOptions, EntrywayRoute } from './route.js';
+import { attributesFromBody, optionalStr, str, strList } from './route.js';
+import { EFFECTIVE_ACCESS_ROUTES, lastUseShape, unusedAfterFrom } from './effective-routes.js';
+import { lastUseOf } from '../authn/last-use.js';
 
-export interface EntrywayApiOptions extends ManagementDeps {
-  indexes: Indexes;
-  /** What `entryway kubeconfig webhooks` needs: URLs, CA and the webhook bearer token. */
-  webhookConfig: () => { url: string; ca?: string; token: string; oidcCa?: string };
-}
-
-export interface EntrywayCall extends ParsedCall {
-  ctx: OpContext;
-  o: EntrywayApiOptions;
-}
-
-export interface EntrywayRoute {
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
-  url: string;
-  operation: string;
-  /** write: one transaction around run; read: a read snapshot; steps: run commits its own transactions. */
-  kind: 'read' | 'write' | 'steps';
-  /** IAM resource: the cluster ARN for cluster routes, `*` otherwise. */
-  clusterScoped: boolean;
-  /** Returns the response body, or {status, body} to answer a non-200 after committing. */
-  run: (call: EntrywayCall) => Promise<Record<string, unknown> | { status: number; body: Record<string, unknown> }>;
-}
-
-function optionalStr(v: unknown, what: string, max = 4096): string | undefined {
-  return v === undefined || v === null ? undefined : str(v, what, max);
-}
-
-function strList(v: unknown, what: string, max = 100): string[] {
-  if (!Array.isArray(v) || v.length > max || v.some((x) => typeof x !== 'string' || x.length === 0 || x.length > 256)) {
-    throw eksError.invalidParameter(`${what} must be a list of at most ${max} non-empty strings.`);
-  }
-  return v as string[];
-}
-
-function str(v: unknown, what: string, max = 4096): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > max) throw eksError.invalidParameter(`${what} is required (a string of at most ${max} characters).`);
-  return v;
-}
-
-/** Request attributes for can-i from a JSON body (same fields as kubectl auth can-i). */
-export function attributesFromBody(b: Record<string, unknown>): RequestAttributes {
-  const verb = str(b.verb, 'verb', 256);
-  if (typeof b.path === 'string') {
-    if (!b.path.startsWith('/')) throw eksError.invalidParameter('path must start with /.');
-    return { verb, path: b.path };
-  }
-  const opt = (k: string) => {
-    const v = b[k];
-    if (v === undefined || v === null) return '';
-    if (typeof v !== 'string' || v.length > 512) throw eksError.invalidParameter(`${k} must be a string.`);
-    return v;
-  };
-  return { verb, resource: str(b.resource, 'resource', 512), group: opt('group'), namespace: opt('namespace'), subresource: opt('subresource'), name: opt('name'), version: opt('version') };
-}
+export type { EntrywayApiOptions, EntrywayCall, EntrywayRoute } from './route.js';
+export { attributesFromBody } from './route.js';
 
 const BUILTIN_ROUTES: EntrywayRoute[] = [
   {
@@ -349,13 +297,21 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
     operation: 'Doctor',
     kind: 'read',
     clusterScoped: true,
-    run: async ({ ctx, params, o }) => {
+    run: async ({ ctx, params, o, query }) => {
       const view = await loadCluster(ctx.tx, params.name);
       assertVisible(ctx, view);
       await o.indexes.settled();
       const slice = o.indexes.clusters.get(view.record.name);
       if (!slice) throw eksError.unavailable('The cluster is not loaded in this replica yet; retry.');
-      return { cluster: slice.name, authenticationMode: slice.mode(ctx.now), findings: diagnose(slice, o.indexes.credentials, ctx.now, { connectedSts: o.unheld?.connectedSts ?? false }) };
+      const afterMs = unusedAfterFrom(query, o.unusedAfterMs ?? 90 * 86_400_000);
+      const uses = o.lastUse ? await o.lastUse.lastUses(slice.name) : undefined;
+      const unused = uses ? { afterMs, lastUsedAt: (kind: Parameters<typeof lastUseOf>[2], key: string) => lastUseOf(uses, slice.name, kind, key)?.lastUsedAt } : undefined;
+      return {
+        cluster: slice.name,
+        authenticationMode: slice.mode(ctx.now),
+        unusedAfterDays: Math.round(afterMs / 86_400_000),
+        findings: diagnose(slice, o.indexes.credentials, ctx.now, { connectedSts: o.unheld?.connectedSts ?? false, ...(unused ? { unused } : {}) }),
+      };
     },
   },
   {
@@ -416,7 +372,7 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
     operation: 'ListAccessEntryDetails',
     kind: 'read',
     clusterScoped: true,
-    run: async ({ ctx, params, query }) => {
+    run: async ({ ctx, params, query, o }) => {
       const view = await loadCluster(ctx.tx, params.name);
       assertVisible(ctx, view);
       // `?countOnly=true`: the number alone (the clusters list), without reading every entry.
@@ -428,9 +384,14 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
         byPrincipal.set(a.principalArn, list);
       }
       const entries = await ctx.tx.listEntries(view.record.name);
+      const uses = o.lastUse ? await o.lastUse.lastUses(view.record.name) : new Map();
       return {
         clusterName: view.record.name,
-        accessEntries: entries.map((e) => ({ ...accessEntryShape(e), associatedAccessPolicies: byPrincipal.get(e.principalArn) ?? [] })),
+        accessEntries: entries.map((e) => ({
+          ...accessEntryShape(e),
+          associatedAccessPolicies: byPrincipal.get(e.principalArn) ?? [],
+          ...lastUseShape(lastUseOf(uses, view.record.name, 'entry', e.principalArn)),
+        })),
       };
     },
   },
@@ -506,10 +467,11 @@ const BUILTIN_ROUTES: EntrywayRoute[] = [
 ];
 
 export async function entrywayApiPlugin(app: FastifyInstance, o: EntrywayApiOptions): Promise<void> {
-  for (const route of BUILTIN_ROUTES) {
+  for (const route of [...BUILTIN_ROUTES, ...EFFECTIVE_ACCESS_ROUTES]) {
     app.route({
       method: route.method,
       url: route.url,
+      ...(route.bodyLimit ? { bodyLimit: route.bodyLimit } : {}),
       handler: (req, reply) =>
         handleManagementCall(req, reply, o, {
           service: 'entryway',

@@ -67,7 +67,10 @@ export function aggregateClusterRoles(roles: readonly RbacRole[]): RbacRole[] {
           if (src.name === agg.name || !selectorMatches(sel, src.labels)) continue;
           for (const r of src.rules) {
             const k = ruleKey(r);
-            if (!seen.has(k)) (seen.add(k), rules.push(r));
+            if (!seen.has(k)) {
+              seen.add(k);
+              rules.push(r);
+            }
           }
         }
       }
@@ -142,9 +145,18 @@ export class CompiledRbac {
     const builtIn = new Set<RbacBinding>();
     if (opts.defaults !== false) {
       const haveRoles = new Set(roles.filter((r) => r.kind === 'ClusterRole').map((r) => r.name));
-      for (const r of DEFAULT_CLUSTER_ROLES) if (!haveRoles.has(r.name)) (roles.push(r), added.push(`ClusterRole ${r.name}`));
+      for (const r of DEFAULT_CLUSTER_ROLES) {
+        if (haveRoles.has(r.name)) continue;
+        roles.push(r);
+        added.push(`ClusterRole ${r.name}`);
+      }
       const haveBindings = new Set(bindings.filter((b) => b.kind === 'ClusterRoleBinding').map((b) => b.name));
-      for (const b of DEFAULT_CLUSTER_ROLE_BINDINGS) if (!haveBindings.has(b.name)) (bindings.push(b), builtIn.add(b), added.push(`ClusterRoleBinding ${b.name}`));
+      for (const b of DEFAULT_CLUSTER_ROLE_BINDINGS) {
+        if (haveBindings.has(b.name)) continue;
+        bindings.push(b);
+        builtIn.add(b);
+        added.push(`ClusterRoleBinding ${b.name}`);
+      }
     }
     const effective = aggregateClusterRoles(roles);
     const byKey = new Map<string, RbacRole>();

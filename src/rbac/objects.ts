@@ -243,7 +243,13 @@ export function parseRbacObjects(text: string): { objects: RbacObjects; counts: 
 
 export function countObjects(o: RbacObjects): RbacCounts {
   const c: RbacCounts = { clusterRoles: 0, clusterRoleBindings: 0, roles: 0, roleBindings: 0 };
-  for (const r of o.roles) r.kind === 'ClusterRole' ? c.clusterRoles++ : c.roles++;
-  for (const b of o.bindings) b.kind === 'ClusterRoleBinding' ? c.clusterRoleBindings++ : c.roleBindings++;
+  for (const r of o.roles) {
+    if (r.kind === 'ClusterRole') c.clusterRoles++;
+    else c.roles++;
+  }
+  for (const b of o.bindings) {
+    if (b.kind === 'ClusterRoleBinding') c.clusterRoleBindings++;
+    else c.roleBindings++;
+  }
   return c;
 }

@@ -14,6 +14,10 @@ import { restJsonError } from '../aws/error-tables.js';
 import { sendAwsError } from '../aws/rest-json.js';
 import { AuditRecorder } from '../audit/recorder.js';
 import { Authenticator } from '../authn/authenticator.js';
+import { LastUseRecorder } from '../authn/last-use.js';
+
+/** A mapping unused for longer is reported (doctor, metric) unless --unused-after says otherwise. */
+export const DEFAULT_UNUSED_AFTER_MS = 90 * 86_400_000;
 import { partitionOf } from '../rules/cluster.js';
 import { eksApiPlugin, eksNotFoundHandler } from '../eks-api/plugin.js';
 import type { ManagementDeps } from '../aws/management-call.js';
@@ -180,6 +184,11 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       const host = u.host;
       return [u.protocol === 'http:' ? `http://${host}` : host, ...cfg.customStsHosts];
     };
+    // Last use of each mapping: coalesced here, written once per interval (authn/last-use.ts).
+    const lastUse = new LastUseRecorder(store, {
+      ...(cfg.lastUseFlushMs !== undefined ? { flushMs: cfg.lastUseFlushMs } : {}),
+      onError: (err) => log.warn({ err }, 'last use could not be written; kept for the next flush'),
+    });
     const authenticator = new Authenticator({
       indexes,
       now,
@@ -192,6 +201,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       },
       onCache: (outcome) => metrics.tokenCache.inc({ outcome }),
       onStale: (cluster, message) => log.warn({ cluster }, message),
+      onUse: (cluster, use, at, ip) => lastUse.record(cluster, use, at, ip),
       jwt: oidcAuthenticatorFor(cfg),
     });
 
@@ -239,6 +249,7 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
       indexGeneration: () => indexGeneration,
       tokenCacheSize: () => authenticator.cacheSize,
       auditDropped: () => auditRecorder.dropped,
+      unused: { lastUse, afterMs: cfg.unusedAfterMs ?? DEFAULT_UNUSED_AFTER_MS },
       ...(cfg.metricsTokenFile ? { metricsToken: readMetricsToken(cfg.metricsTokenFile) } : {}),
     });
 
@@ -303,6 +314,8 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     await app.register(entrywayApiPlugin, {
       ...management,
       indexes,
+      lastUse,
+      unusedAfterMs: cfg.unusedAfterMs ?? DEFAULT_UNUSED_AFTER_MS,
       webhookConfig: () => ({ url: publicUrl(), ...(tls ? { ca: tls.ca } : {}), token: webhookToken, ...(oidcCa ? { oidcCa } : {}) }),
     });
 
@@ -326,6 +339,9 @@ export async function startServer(cfg: ServerConfig, opts: StartOptions = {}): P
     // Fastify names the scheme from its own `https` option, which our server factory replaces.
     await app.listen({ host: cfg.host, port: cfg.port, listenTextResolver: (address) => `Entryway listening at ${tls ? address.replace(/^http:/, 'https:') : address}` });
     cleanups.unshift(() => stacks.stop());
+    // After the listener closed (cleanups run then): the last reviews' uses are written.
+    cleanups.unshift(() => lastUse.stop());
+    lastUse.start();
     cleanups.unshift(startJobs({ store, indexes, audit, now, region, partition, log, cfg, onAwsAuthRejected: () => metrics.awsAuthRejected.inc() }));
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : cfg.port;

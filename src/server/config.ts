@@ -60,6 +60,10 @@ export interface ServerConfig {
    * answers (default 2 s; 0 answers at once). The operation runs in the background either way.
    */
   cloudformationSettleMs?: number;
+  /** How often last uses of mappings are written (default 60 s: at most one write per mapping per interval). */
+  lastUseFlushMs?: number;
+  /** A mapping not used for longer is "unused" (doctor, the unused-entries metric; default 90 days). */
+  unusedAfterMs?: number;
 }
 
 export const DEFAULTS = {

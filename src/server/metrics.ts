@@ -71,6 +71,12 @@ export class Metrics {
     labelNames: ['cluster'],
     registers: [this.registry],
   });
+  readonly unusedEntries = new Gauge({
+    name: 'entryway_unused_access_entries',
+    help: 'Access entries nobody authenticated with for longer than --unused-after (default 90 days), counted from creation when never used. Per cluster; refreshed at most once a minute.',
+    labelNames: ['cluster'],
+    registers: [this.registry],
+  });
   readonly clusterAwsAuthRejected = new Gauge({
     name: 'entryway_cluster_aws_auth_rejected',
     help: "1 while a cluster's last aws-auth document was rejected (the previous mapping is in force).",

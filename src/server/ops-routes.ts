@@ -4,7 +4,9 @@
  * (Prometheus, behind `--metrics-token-file` when set).
  */
 import type { FastifyInstance } from 'fastify';
-import { liveAdminPaths, staleEntries } from '../doctor/doctor.js';
+import { liveAdminPaths, staleEntries, unusedEntries } from '../doctor/doctor.js';
+import type { LastUseRecorder } from '../authn/last-use.js';
+import { lastUseOf } from '../authn/last-use.js';
 import type { Indexes } from '../index/indexes.js';
 import type { Store } from '../store/store.js';
 import { bearerMatches } from './metrics-auth.js';
@@ -21,6 +23,8 @@ export interface OpsRoutesOptions {
   tokenCacheSize: () => number;
   auditDropped: () => number;
   metricsToken?: string;
+  /** Unused-entry counts per cluster (entryway_unused_access_entries). */
+  unused?: { lastUse: LastUseRecorder; afterMs: number };
 }
 
 export function registerOpsRoutes(app: FastifyInstance, o: OpsRoutesOptions): void {
@@ -49,6 +53,19 @@ export function registerOpsRoutes(app: FastifyInstance, o: OpsRoutesOptions): vo
       metrics.clusterAwsAuthRejected.set({ cluster: slice.name }, slice.awsAuth?.lastError ? 1 : 0);
     }
   };
+  // Unused entries read last uses from the store: recomputed at most once a minute (uses move slowly).
+  let unusedAt = -Infinity;
+  const unusedHealth = async () => {
+    const u = o.unused;
+    const t = o.now();
+    if (!u || t - unusedAt < 60_000) return;
+    unusedAt = t;
+    metrics.unusedEntries.reset();
+    for (const slice of indexes.clusters.all()) {
+      const uses = await u.lastUse.lastUses(slice.name);
+      metrics.unusedEntries.set({ cluster: slice.name }, unusedEntries(slice, (arn) => lastUseOf(uses, slice.name, 'entry', arn)?.lastUsedAt, t, u.afterMs).length);
+    }
+  };
   app.get('/metrics', async (req, reply) => {
     if (o.metricsToken && !bearerMatches(req.headers.authorization, o.metricsToken)) {
       return reply.code(401).header('www-authenticate', 'Bearer').type('text/plain').send('metrics need the bearer token of --metrics-token-file\n');
@@ -59,6 +76,7 @@ export function registerOpsRoutes(app: FastifyInstance, o: OpsRoutesOptions): vo
     metrics.tokenCacheSize.set(o.tokenCacheSize());
     metrics.auditDropped.set(o.auditDropped());
     clusterHealth();
+    await unusedHealth().catch(() => undefined);
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 }

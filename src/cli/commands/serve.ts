@@ -51,6 +51,11 @@ webhooks and the kubectl review endpoints, on one HTTPS endpoint.
   --cloudformation-wait D   how long a CloudFormation call that starts a stack operation waits
                             for it before answering (default 2s, 0 = answer at once; the
                             operation runs in the background either way)
+  --last-use-flush D        how often the last use of each access entry, aws-auth row and identity
+                            provider is written to the store (default 1m; at most one write per
+                            mapping per interval, shared by replicas)
+  --unused-after D          a mapping not used for longer is reported as unused by doctor and
+                            the entryway_unused_access_entries metric (default 90d)
   --log-level LEVEL         trace, debug, info (default), warn, error`;
 
 export function parseServeArgs(args: string[]): ServerConfig {
@@ -85,6 +90,8 @@ export function parseServeArgs(args: string[]): ServerConfig {
       'audit-reads': { type: 'boolean' },
       'console-session': { type: 'string' },
       'cloudformation-wait': { type: 'string' },
+      'last-use-flush': { type: 'string' },
+      'unused-after': { type: 'string' },
       'allow-unverifiable-principals': { type: 'boolean' },
       'metrics-token-file': { type: 'string' },
       'oidc-ca-file': { type: 'string' },
@@ -151,6 +158,8 @@ export function parseServeArgs(args: string[]): ServerConfig {
     ...(values['oidc-signing-algs'] ? { oidcSigningAlgs: parseSigningAlgs(values['oidc-signing-algs']) } : {}),
     ...(values['console-session'] ? { consoleSessionTtlMs: consoleSession(values['console-session']) } : {}),
     ...(values['cloudformation-wait'] !== undefined ? { cloudformationSettleMs: cloudformationWait(values['cloudformation-wait']) } : {}),
+    ...(values['last-use-flush'] !== undefined ? { lastUseFlushMs: boundedDuration('--last-use-flush', values['last-use-flush'], 100, 3_600_000) } : {}),
+    ...(values['unused-after'] !== undefined ? { unusedAfterMs: boundedDuration('--unused-after', values['unused-after'], 60_000, 3650 * 86_400_000) } : {}),
   };
 }
 
@@ -159,8 +168,19 @@ const SERVE_FLAGS = [
   'listen', 'data-dir', 'store', 'region', 'account-id', 'tls', 'tls-cert', 'tls-key', 'tls-ca', 'tls-san', 'public-url', 'allow-insecure-http',
   'connected-sts', 'sts-host', 'aws-auth', 'update-duration', 'cluster-create-duration', 'body-limit', 'request-timeout', 'max-connections',
   'management-rate-limit', 'webhook-rate-limit', 'audit-decisions', 'audit-retention', 'audit-reads', 'allow-unverifiable-principals',
-  'metrics-token-file', 'oidc-ca-file', 'oidc-signing-algs', 'console-session', 'cloudformation-wait', 'log-level',
+  'metrics-token-file', 'oidc-ca-file', 'oidc-signing-algs', 'console-session', 'cloudformation-wait', 'last-use-flush', 'unused-after', 'log-level',
 ] as const;
+
+function boundedDuration(flag: string, v: string, min: number, max: number): number {
+  let ms: number;
+  try {
+    ms = parseDuration(v);
+  } catch (e) {
+    throw new CliError(`${flag}: ${(e as Error).message}`, 2);
+  }
+  if (ms < min || ms > max) throw new CliError(`${flag} must be between ${min < 1000 ? `${min}ms` : `${min / 1000}s`} and ${max >= 86_400_000 ? `${max / 86_400_000}d` : `${max / 1000}s`}`, 2);
+  return ms;
+}
 
 function cloudformationWait(v: string): number {
   const ms = parseDuration(v);

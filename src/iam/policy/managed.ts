@@ -63,6 +63,7 @@ const DEFS: ManagedDef[] = [
           'entryway:Get*',
           'entryway:List*',
           'entryway:CanI',
+          'entryway:WhoCan',
           'entryway:Doctor',
           'entryway:PlanAwsAuthMigration',
           // Signing in to the console changes nothing; what the session may do is this policy.
