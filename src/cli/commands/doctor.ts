@@ -12,15 +12,23 @@ and re-created (they silently match nobody — EKS gives no sign), entries for a
 verify, usernames whose templates can never render, entries that grant nothing, access policies
 without published rules, aws-auth rows shadowed by access entries, naming principals that do not
 exist or that can never match (role paths), mapAccounts rows, a rejected aws-auth document,
-principals a move to API mode would lock out, and whether anyone can still administer the cluster.
+principals a move to API mode would lock out, whether anyone can still administer the cluster, and
+access entries and aws-auth rows nobody has authenticated with for --unused-days (default: the
+server's --unused-after, 90 days).
 Exit status 1 when there is an error-level finding.`,
   client: true,
-  flags: { cluster: { type: 'string', arg: 'NAME', help: 'the cluster' }, ...OUTPUT_FLAG },
+  flags: { cluster: { type: 'string', arg: 'NAME', help: 'the cluster' }, 'unused-days': { type: 'string', arg: 'N', help: 'report mappings unused for more than N days' }, ...OUTPUT_FLAG },
   run: async (values) => {
     if (!values.cluster) throw new CliError('--cluster is required', 2);
     const json = wantsJson(values.output);
     const cfg = await resolveClientConfig(values);
-    const r = await callApi<{ cluster: string; authenticationMode: string; findings: Finding[] }>(cfg, 'GET', `/entryway/v1/clusters/${encodeURIComponent(values.cluster)}/doctor`);
+    const days = values['unused-days'];
+    if (days !== undefined && !/^\d{1,5}$/.test(days)) throw new CliError('--unused-days takes a whole number of days', 2);
+    const r = await callApi<{ cluster: string; authenticationMode: string; findings: Finding[] }>(
+      cfg,
+      'GET',
+      `/entryway/v1/clusters/${encodeURIComponent(values.cluster)}/doctor${days !== undefined ? `?unusedDays=${days}` : ''}`,
+    );
     if (json) printJson(r);
     else {
       process.stdout.write(`cluster ${r.cluster} (${r.authenticationMode}): ${r.findings.length ? `${r.findings.length} finding(s)` : 'no findings'}\n`);

@@ -3,6 +3,7 @@ import { auditCommand } from './audit.js';
 import { awsAuthApplyCommand, awsAuthGetCommand } from './aws-auth.js';
 import { iamIdentityMappingCreateCommand, iamIdentityMappingDeleteCommand, iamIdentityMappingGetCommand } from './iamidentitymapping.js';
 import { canICommand } from './can-i.js';
+import { accessReportCommand, entriesListCommand, rbacDeleteCommand, rbacGetCommand, rbacImportCommand, whoCanCommand } from './effective.js';
 import { cloudformationTypesCommand } from './cloudformation.js';
 import { consoleCommand } from './console.js';
 import { doctorCommand } from './doctor.js';
@@ -23,6 +24,12 @@ export const commands: Command[] = [
   iamIdentityMappingGetCommand,
   iamIdentityMappingDeleteCommand,
   canICommand,
+  whoCanCommand,
+  accessReportCommand,
+  rbacImportCommand,
+  rbacGetCommand,
+  rbacDeleteCommand,
+  entriesListCommand,
   cloudformationTypesCommand,
   kubeconfigWebhooksCommand,
   auditCommand,
