@@ -46,8 +46,14 @@ export interface DoctorOptions {
   unused?: { lastUsedAt: (kind: LastUseKind, key: string) => number | undefined; afterMs: number };
 }
 
-/** Days, for messages. */
-const days = (ms: number) => Math.floor(ms / 86_400_000);
+/** A duration for messages: days once it is a day or more (thresholds are normally days). */
+function span(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.floor(s / 60)} min`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h`;
+  return `${Math.floor(s / 86_400)} days`;
+}
 
 /**
  * Access entries nobody authenticated with for longer than `afterMs` (counted from the entry's
@@ -235,8 +241,8 @@ export function diagnose(slice: ClusterSlice, credentials: CredentialIndex, now:
         subject: entry.principalArn,
         message:
           lastUsedAt === undefined
-            ? `unused for ${days(now - entry.createdAt)} days: nobody has authenticated with this access entry since it was created (${new Date(entry.createdAt).toISOString()}). Delete it if it is no longer needed.`
-            : `unused for ${days(now - lastUsedAt)} days: last used ${new Date(lastUsedAt).toISOString()}. Delete it if it is no longer needed.`,
+            ? `unused for ${span(now - entry.createdAt)}: nobody has authenticated with this access entry since it was created (${new Date(entry.createdAt).toISOString()}). Delete it if it is no longer needed.`
+            : `unused for ${span(now - lastUsedAt)}: last used ${new Date(lastUsedAt).toISOString()}. Delete it if it is no longer needed.`,
       });
     }
     // aws-auth rows have no creation time of their own: counted from when the document was applied.
@@ -252,8 +258,8 @@ export function diagnose(slice: ClusterSlice, credentials: CredentialIndex, now:
             subject: row.arn,
             message:
               used === undefined
-                ? `unused for at least ${days(now - since)} days: no one has authenticated through this ${section} row since the aws-auth document was applied (${new Date(since).toISOString()}).`
-                : `unused for ${days(now - used)} days: this ${section} row was last used ${new Date(used).toISOString()}.`,
+                ? `unused for at least ${span(now - since)}: no one has authenticated through this ${section} row since the aws-auth document was applied (${new Date(since).toISOString()}).`
+                : `unused for ${span(now - used)}: this ${section} row was last used ${new Date(used).toISOString()}.`,
           });
         }
       }
