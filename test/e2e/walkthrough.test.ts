@@ -82,7 +82,7 @@ echo "--- entryway can-i"; entryway can-i --cluster demo --principal arn:aws:iam
   assert.match(asAlice.out, /Extra: principalId\s+\[AIDA[A-Z2-7]{17}\]/);
   assert.match(asAlice.out, /--- list pods -A: yes/);
   assert.match(asAlice.out, /--- create deployments -n dev: no/);
-  assert.match(asAlice.out, /--- entryway can-i\nno\n\s+as arn:aws:iam::\d+:user\/alice\n\s+why: its one associated access policy \(AmazonEKSViewPolicy\) does not allow this request[^\n]*\nexit=1/);
+  assert.match(asAlice.out, /--- entryway can-i\nno\n\s+as arn:aws:iam::\d+:user\/alice\n\s+why: its one associated access policy \(AmazonEKSViewPolicy\) does not allow this request[^\n]*\n\s+rbac: no snapshot imported \(defaults only\)\nexit=1/);
 });
 
 test('wiring a real cluster, and moving an existing cluster off aws-auth', async () => {
