@@ -158,6 +158,9 @@ export interface AccessEntry {
   username: string;
   type: string;
   associatedAccessPolicies?: AssociatedPolicy[];
+  /** Entryway's own fields (ListAccessEntryDetails): epoch milliseconds, null when never used. */
+  lastUsedAt?: number | null;
+  lastUsedFrom?: string;
 }
 export interface PolicyRule {
   apiGroups?: string[];
@@ -206,6 +209,12 @@ export function accessPolicies(): Promise<AccessPolicyInfo[]> {
 }
 
 export const policyName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+/** How long ago an epoch-millisecond time was, in the largest whole unit ("3 days ago"). */
+export function ago(ms: number, now = Date.now()): string {
+  const s = Math.max(0, Math.floor((now - ms) / 1000));
+  const [n, unit] = s < 60 ? [s, 'second'] : s < 3600 ? [Math.floor(s / 60), 'minute'] : s < 86_400 ? [Math.floor(s / 3600), 'hour'] : [Math.floor(s / 86_400), 'day'];
+  return `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+}
 export const fmtTime = (epochSeconds: number | undefined) => (epochSeconds === undefined ? '—' : new Date(epochSeconds * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
 export const scopeText = (s: AccessScope) => (s.type === 'cluster' ? 'Cluster' : `Namespaces: ${(s.namespaces ?? []).join(', ')}`);
 

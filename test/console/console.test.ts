@@ -127,6 +127,7 @@ test('the console: sign in, create an entry with policies, check access, aws-aut
   await screen(page, 'cluster-overview');
   await page.getByRole('link', { name: 'Access', exact: true }).click();
   await page.getByRole('heading', { name: /Access entries \(1\)/ }).waitFor();
+  assert.match(await page.getByRole('row', { name: /entryway-admin/ }).innerText(), /never\s*$/, 'nobody has authenticated with it: its last use is "never"');
   await screen(page, 'access');
 
   // Create alice's entry: View at cluster scope, Edit in dev-*.
@@ -172,7 +173,8 @@ test('the console: sign in, create an entry with policies, check access, aws-aut
   assert.match(await ask('list', 'pods', '', 'kube-system'), /Allowed[\s\S]*AmazonEKSViewPolicy/);
   assert.match(await ask('create', 'deployments', 'apps', 'dev-web'), /Allowed[\s\S]*AmazonEKSEditPolicy/);
   const no = await ask('create', 'deployments', 'apps', 'prod');
-  assert.match(no, /No opinion/);
+  assert.match(no, /Not allowed by what Entryway sees/, 'no RBAC snapshot: the cluster may still allow it');
+  assert.match(no, /RBAC bindings in the cluster for user \S+ or groups developers may still allow it: no RBAC snapshot/);
   assert.doesNotMatch(no, /Allowed by/);
   assert.match(new URL(page.url()).search, /namespace=prod/, 'the question is in the URL');
   await page.getByRole('heading', { name: 'Effective access-policy rules' }).waitFor();
@@ -250,10 +252,46 @@ test('the console: sign in, create an entry with policies, check access, aws-aut
   await idp.getByText('ACTIVE').waitFor();
   assert.match(await idp.innerText(), /idp\.example\.test[\s\S]*kubernetes[\s\S]*oidc:[\s\S]*hd=example\.test/);
   await screen(page, 'identity-providers');
+  // Who can read secrets in prod: the cluster's RBAC (imported through the CLI) joined with the
+  // access entries and the OIDC provider associated above; then the risky rights.
+  const rbac = `apiVersion: v1
+kind: List
+items:
+- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: secret-reader}, rules: [{apiGroups: [""], resources: [secrets], verbs: [get, list]}]}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: RoleBinding
+  metadata: {name: alice-secrets, namespace: prod}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader}
+  subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "${aliceArn}"}]
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata: {name: platform-admins}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+  subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "oidc:platform"}]
+`;
+  const imported = await entryway(s, ['rbac', 'import', '--cluster', 'prod', '-f', '-'], { input: rbac });
+  assert.equal(imported.code, 0, imported.stderr);
+  await page.getByRole('link', { name: 'Who can', exact: true }).click();
+  await page.getByText(/Counting the cluster's RBAC snapshot of/).waitFor();
+  await page.locator('#who-verb').fill('get');
+  await page.locator('#who-resource').fill('secrets');
+  await page.locator('#who-namespace').fill('prod');
+  await page.getByRole('button', { name: 'Find who can' }).click();
+  const who = page.getByRole('table', { name: 'Who can' });
+  await who.waitFor();
+  assert.match(await who.getByRole('row', { name: new RegExp(aliceArn) }).innerText(), /access entry[\s\S]*RBAC[\s\S]*RoleBinding "alice-secrets\/prod" of ClusterRole "secret-reader" to User/);
+  assert.match(await who.getByRole('row', { name: /entryway-admin/ }).innerText(), /access policy[\s\S]*AmazonEKSClusterAdminPolicy/);
+  assert.match(await who.getByRole('row', { name: /oidc:corp group platform/ }).innerText(), /OIDC corp group platform[\s\S]*ClusterRoleBinding "platform-admins" of ClusterRole "cluster-admin"/);
+  assert.match(new URL(page.url()).search, /resource=secrets/, 'the question is in the URL');
+  const risky = page.getByRole('table', { name: 'Risky rights' });
+  assert.match(await risky.getByRole('row', { name: new RegExp(aliceArn) }).innerText(), /reads secrets[\s\S]*in prod/);
+  assert.match(await risky.getByRole('row', { name: /oidc:corp group platform/ }).innerText(), /cluster-admin equivalent/);
+  await screen(page, 'who-can');
   await page.goto(`${s.url}/console/clusters/prod/doctor`);
   await page.getByRole('heading', { name: 'Doctor' }).waitFor();
   await page.locator('td, .empty').first().waitFor();
   await screen(page, 'doctor');
+
 
   // Keyboard: the first Tab reaches the skip link, and Enter follows a focused nav link.
   await page.keyboard.press('Tab');

@@ -1,7 +1,7 @@
 import type { JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import type { AccessEntry, Update } from '../api';
-import { api, accessPolicies, clusterPath, entrywayCluster, ENTRY_TYPES, fmtTime, MODES, nextMode, policyName, scopeText } from '../api';
+import { ago, api, accessPolicies, clusterPath, entrywayCluster, ENTRY_TYPES, fmtTime, MODES, nextMode, policyName, scopeText } from '../api';
 import { Badge, Card, Confirm, Empty, ErrorBox, Loading, Notice, Pager, useAction, useLoad } from '../components';
 import { Link, setQuery } from '../router';
 import type { ClusterProps } from './cluster';
@@ -102,7 +102,7 @@ export function AccessPage(props: ClusterProps): JSX.Element {
     );
     const desc = sort.startsWith('-');
     const key = desc ? sort.slice(1) : sort;
-    const val = (e: AccessEntry): string | number => (key === 'type' ? e.type : key === 'username' ? e.username : key === 'created' ? e.createdAt : e.principalArn);
+    const val = (e: AccessEntry): string | number => (key === 'type' ? e.type : key === 'username' ? e.username : key === 'created' ? e.createdAt : key === 'used' ? (e.lastUsedAt ?? 0) : e.principalArn);
     rows.sort((a, b) => {
       const x = val(a);
       const y = val(b);
@@ -192,6 +192,7 @@ export function AccessPage(props: ClusterProps): JSX.Element {
                   <th scope="col">Groups</th>
                   <th scope="col">Access policies</th>
                   {sortHeader('created', 'Created')}
+                  {sortHeader('used', 'Last used')}
                 </tr>
               </thead>
               <tbody>
@@ -213,6 +214,16 @@ export function AccessPage(props: ClusterProps): JSX.Element {
                           ))}
                     </td>
                     <td>{fmtTime(e.createdAt)}</td>
+                    <td>
+                      {e.lastUsedAt ? (
+                        <>
+                          <time dateTime={new Date(e.lastUsedAt).toISOString()}>{ago(e.lastUsedAt)}</time>
+                          {e.lastUsedFrom ? <div class="muted">from {e.lastUsedFrom}</div> : null}
+                        </>
+                      ) : (
+                        <span class="muted">never</span>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -9,6 +9,8 @@ import { loadEntries } from './access';
 
 interface Answer {
   allowed: boolean;
+  /** Which RBAC the answer counted (the imported snapshot, or only the default roles). */
+  rbac?: { complete: boolean; importedAt?: number };
   reason?: string;
   explanation?: string;
   user?: { username: string; groups: string[] };
@@ -50,7 +52,7 @@ export function CheckerPage({ cluster, query }: ClusterProps): JSX.Element {
   return (
     <>
       <Card title="Access checker">
-        <p class="muted">Can this IAM principal do this on {cluster.name}? Answered from access entries, aws-auth and access policies, as the SubjectAccessReview webhook would. RBAC in the cluster may allow more.</p>
+        <p class="muted">Can this IAM principal do this on {cluster.name}? Answered from access entries, aws-auth, system:masters, access policies and the cluster's RBAC (its imported snapshot, or the default roles when none was imported), in kube-apiserver's order.</p>
         <form class="form" onSubmit={check}>
           <TextField id="chk-principal" label="IAM principal ARN" required value={form.principal} onInput={set('principal')} list="chk-entries" hint="An IAM user or role ARN (pick an access entry or paste any ARN)." />
           <datalist id="chk-entries">
@@ -86,11 +88,10 @@ function AnswerView({ q, a }: { q: Record<Field, string>; a: Answer }): JSX.Elem
   return (
     <div class={a.allowed ? 'answer answer-yes' : 'answer answer-no'} role="status" aria-live="polite">
       <p class="answer-head">
-        <Badge tone={a.allowed ? 'good' : 'neutral'}>{a.allowed ? 'Allowed' : 'No opinion'}</Badge> <span class="mono">{what}</span>
+        <Badge tone={a.allowed ? 'good' : 'neutral'}>{a.allowed ? 'Allowed' : a.rbac?.complete ? 'Not allowed' : 'Not allowed by what Entryway sees'}</Badge> <span class="mono">{what}</span>
       </p>
       {a.reason ? <p>Allowed by: {a.reason}</p> : null}
       {a.explanation ? <p>{a.explanation}</p> : null}
-      {!a.allowed ? <p class="muted">Entryway does not allow it; the cluster's RBAC decides next (EKS's authorizer never denies).</p> : null}
       {a.user ? (
         <p>
           Kubernetes identity: <span class="mono">{a.user.username}</span>

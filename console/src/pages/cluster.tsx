@@ -10,6 +10,7 @@ import { IdentityProvidersPage } from './identity-providers';
 import { AwsAuthPage } from './aws-auth';
 import { CheckerPage } from './checker';
 import { DoctorPage } from './doctor';
+import { EffectivePage } from './effective';
 
 const TABS: [string, string][] = [
   ['', 'Overview'],
@@ -17,6 +18,7 @@ const TABS: [string, string][] = [
   ['identity-providers', 'Identity providers'],
   ['aws-auth', 'aws-auth'],
   ['checker', 'Access checker'],
+  ['effective', 'Who can'],
   ['doctor', 'Doctor'],
 ];
 
@@ -41,6 +43,7 @@ export function ClusterPage({ name, rest, query, session }: { name: string; rest
     else if (tab === 'aws-auth') body = <AwsAuthPage {...p} />;
     else if (tab === 'checker') body = <CheckerPage {...p} />;
     else if (tab === 'doctor') body = <DoctorPage {...p} />;
+    else if (tab === 'effective') body = <EffectivePage {...p} />;
     else body = <Overview {...p} />;
   }
   return (
