@@ -4,16 +4,16 @@
  * (and everything when a webhook rate limit is configured) goes to Fastify.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AnyRequest, AnyResponse } from './http.js';
 import type { WebhookAnswer, WebhookCore } from '../webhooks/core.js';
 import { WEBHOOK_PATH } from '../webhooks/plugin.js';
 
-function reply(res: ServerResponse, a: WebhookAnswer): void {
+function reply(res: AnyResponse, a: WebhookAnswer): void {
   res.writeHead(a.status, { ...a.headers, 'content-length': Buffer.byteLength(a.body) });
   res.end(a.body);
 }
 
-export function webhookFastPath(core: WebhookCore, bodyLimit: number): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function webhookFastPath(core: WebhookCore, bodyLimit: number): (req: AnyRequest, res: AnyResponse) => boolean {
   return (req, res) => {
     if (req.method !== 'POST' || !req.url) return false;
     const m = WEBHOOK_PATH.exec(req.url);
@@ -32,7 +32,10 @@ export function webhookFastPath(core: WebhookCore, bodyLimit: number): (req: Inc
       size += c.length;
       if (size > bodyLimit) {
         tooLarge = true;
-        reply(res, { status: 413, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'RequestEntityTooLargeException', connection: 'close' }, body: JSON.stringify({ message: `The request body is larger than the ${bodyLimit}-byte limit.` }) });
+        // HTTP/1.1 closes the connection (the rest of the body is not read); HTTP/2 has no such
+        // header: destroying the request resets just this stream.
+        const close: Record<string, string> = req.httpVersionMajor === 2 ? {} : { connection: 'close' };
+        reply(res, { status: 413, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'RequestEntityTooLargeException', ...close }, body: JSON.stringify({ message: `The request body is larger than the ${bodyLimit}-byte limit.` }) });
         req.destroy();
         return;
       }

@@ -101,6 +101,12 @@ function parseCredential(cred: string): Credential | SigV4Error {
   return { accessKeyId, scopeDate, region, service };
 }
 
+/**
+ * HTTP/2 clients carry the host as the `:authority` pseudo-header, and the AWS SDK's h2 handler
+ * signs it under that name (AWS accepts either, as its error message says).
+ */
+const signsHost = (signed: readonly string[]) => signed.includes('host') || signed.includes(':authority');
+
 function splitSignedHeaders(s: string): string[] | undefined {
   const names = s.split(';');
   return names.every((n) => n !== '' && n === n.toLowerCase()) ? names : undefined;
@@ -172,7 +178,7 @@ function parseAuthorizationHeader(req: SigV4Request, auth: string, query: QueryP
     dateHeader = 'date';
   }
   // Unsigned host or date would let a captured request be replayed elsewhere or later.
-  if (!signedHeaders.includes('host')) return incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  if (!signsHost(signedHeaders)) return incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   if (!signedHeaders.includes(dateHeader)) return incomplete(`'${dateHeader}' must be a 'SignedHeader' in the AWS Authorization.`);
   const securityToken = headerValue(req.headers['x-amz-security-token']);
   if (securityToken !== undefined && !signedHeaders.includes('x-amz-security-token')) {
@@ -225,7 +231,7 @@ function parsePresigned(query: QueryPairs): SigV4ParseResult {
   }
   const signedHeaders = splitSignedHeaders(get('X-Amz-SignedHeaders') as string);
   if (!signedHeaders) return incomplete('Invalid X-Amz-SignedHeaders query parameter.');
-  if (!signedHeaders.includes('host')) return incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  if (!signsHost(signedHeaders)) return incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   if (cred.scopeDate !== dateString.slice(0, 8)) {
     const message = `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${cred.scopeDate}' != '${dateString.slice(0, 8)}', from 'X-Amz-Date'.`;
     return { ok: false, error: new SignatureMismatchError('credential scope date differs from request date', message) };
