@@ -3,7 +3,7 @@
  * Node process on this machine can do at best per request, before any routing, parsing or
  * deciding. Same keep-alive timeout and (for TLS) the same certificate as Entryway. Prints
  * {"port":N} on stdout when listening.
- *   node --import tsx bench/ceiling-server.ts http|https|fastify [KEY.pem CERT.pem]
+ *   node --import tsx bench/ceiling-server.ts http|https|http2|fastify|fastify-app [KEY.pem CERT.pem]
  * `fastify` is Entryway's own HTTP base (src/server/http.ts createBaseApp: Fastify, raw-body
  * parser, request IDs) over TLS with one route answering the fixed body: the framework's floor.
  * `fastify-app` adds what src/server/app.ts puts in front of every route: the pino logger (Fastify
@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import http2 from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLogger } from '../src/server/app.js';
 import { createBaseApp } from '../src/server/http.js';
@@ -52,8 +53,14 @@ if (mode === 'fastify' || mode === 'fastify-app') {
       res.end(BODY_BYTES);
     });
   };
-  const server = mode === 'https' && tls ? https.createServer(tls, handler) : http.createServer(handler);
-  server.keepAliveTimeout = 72_000;
+  // `http2`: node:http2's TLS server with HTTP/1.1 fallback, as Entryway's listener is built.
+  const server =
+    mode === 'http2' && tls
+      ? http2.createSecureServer({ ...tls, allowHTTP1: true }, handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
+      : mode === 'https' && tls
+        ? https.createServer(tls, handler)
+        : http.createServer(handler);
+  (server as { keepAliveTimeout?: number }).keepAliveTimeout = 72_000;
   server.listen(0, '127.0.0.1', () => {
     const a = server.address();
     ready(typeof a === 'object' && a ? a.port : 0);

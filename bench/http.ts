@@ -31,7 +31,9 @@ export interface HttpOptions {
 
 export interface Scenario {
   name: string;
-  server: 'ceiling-http' | 'ceiling-https' | 'floor-fastify' | 'floor-app' | 'entryway';
+  server: 'ceiling-http' | 'ceiling-https' | 'ceiling-h2' | 'floor-fastify' | 'floor-app' | 'entryway';
+  /** HTTP/2 (H2_SESSIONS sessions × H2_STREAMS streams in flight) instead of HTTP/1.1. */
+  h2?: boolean;
   /** The median of the rounds (by req/s). */
   closed: LoadResult;
   /** req/s of every round. */
@@ -49,12 +51,16 @@ export interface HttpResults {
   notes: string[];
 }
 
+/** h2 closed loop: as many requests in flight as HTTP/1.1's connections, on a few sessions. */
+export const H2_SESSIONS = 4;
+export const H2_STREAMS = 8;
+
 const SERVER_CPU = 0;
 const GEN_CPU = 1;
 
 const POLICY = (n: string) => `arn:aws:eks::aws:cluster-access-policy/${n}`;
 
-async function startCeiling(mode: 'http' | 'https' | 'fastify' | 'fastify-app', tlsFiles?: { key: string; cert: string }): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
+async function startCeiling(mode: 'http' | 'https' | 'http2' | 'fastify' | 'fastify-app', tlsFiles?: { key: string; cert: string }): Promise<{ port: number; pid: number; stop: () => Promise<void> }> {
   const child = spawnTs(join(ROOT, 'bench/ceiling-server.ts'), [mode, ...(tlsFiles ? [tlsFiles.key, tlsFiles.cert] : [])]);
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
@@ -188,6 +194,7 @@ export async function runHttp(o: HttpOptions): Promise<HttpResults> {
     const ceilingHttps = o.skipCeiling ? undefined : await startCeiling('https', tlsFiles);
     const floorFastify = o.skipCeiling ? undefined : await startCeiling('fastify', tlsFiles);
     const floorApp = o.skipCeiling ? undefined : await startCeiling('fastify-app', tlsFiles);
+    const ceilingH2 = o.skipCeiling ? undefined : await startCeiling('http2', tlsFiles);
     const sarFile = writeRequests(sarRequests);
     const hitFile = writeRequests(hitTokens);
     interface Spec {
@@ -198,6 +205,7 @@ export async function runHttp(o: HttpOptions): Promise<HttpResults> {
       file: () => Promise<string>;
       expect: string;
       unique?: boolean;
+      h2?: boolean;
     }
     const specs: Spec[] = [];
     if (ceilingHttp && ceilingHttps) {
@@ -227,10 +235,17 @@ export async function runHttp(o: HttpOptions): Promise<HttpResults> {
     ];
     const selected = entry.filter((x) => !o.scenarios || o.scenarios.some((p) => x.name.startsWith(p)));
     specs.push(...selected);
+    // HTTP/2, as kube-apiserver's client-go sends reviews: the bare node:http2 TLS ceiling, then the
+    // webhooks (closed loop only).
+    if (ceilingH2) specs.push({ name: 'Bare node:http2 TLS (ceiling, h2)', server: 'ceiling-h2', target: { host: '127.0.0.1', port: ceilingH2.port, tls: true }, pid: ceilingH2.pid, file: async () => ceilingReq, expect: '"allowed":true', h2: true });
+    for (const e of selected.filter((x) => !x.name.startsWith('DescribeAccessEntry'))) specs.push({ ...e, name: `${e.name}, h2`, h2: true });
     const results = new Map<string, LoadResult[]>();
     for (let round = 0; round < o.rounds; round++) {
       for (const sp of specs) {
-        const closed = await run({ target: sp.target, requestsFile: await sp.file(), mode: 'closed', expectBody: sp.expect, ...(sp.unique ? { unique: true } : {}) }, sp.pid);
+        const closed = await run(
+          { target: sp.target, requestsFile: await sp.file(), mode: 'closed', expectBody: sp.expect, ...(sp.unique ? { unique: true } : {}), ...(sp.h2 ? { protocol: 'h2' as const, connections: H2_SESSIONS, streams: H2_STREAMS } : {}) },
+          sp.pid,
+        );
         if (closed.ranOut) notes.push(`${sp.name}: ran out of fresh tokens before the end of the window (round ${round + 1})`);
         o.log(`round ${round + 1} ${sp.name}: ${fmt(closed)}`);
         results.set(sp.name, [...(results.get(sp.name) ?? []), closed]);
@@ -239,12 +254,13 @@ export async function runHttp(o: HttpOptions): Promise<HttpResults> {
     for (const sp of specs) {
       const rs = [...results.get(sp.name)!].sort((a, b) => a.rps - b.rps);
       const med = rs[(rs.length - 1) >> 1]!;
-      scenarios.push({ name: sp.name, server: sp.server, closed: med, rounds: rs.map((r) => r.rps) });
+      scenarios.push({ name: sp.name, server: sp.server, closed: med, rounds: rs.map((r) => r.rps), ...(sp.h2 ? { h2: true } : {}) });
     }
     await ceilingHttp?.stop();
     await ceilingHttps?.stop();
     await floorFastify?.stop();
     await floorApp?.stop();
+    await ceilingH2?.stop();
     const ceilingTls = scenarios.find((x) => x.server === 'ceiling-https')?.closed.rps;
     const half = Math.round((ceilingTls ?? 6000) / 2);
 

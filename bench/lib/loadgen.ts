@@ -1,5 +1,5 @@
 /**
- * The HTTP/1.1 load generator. Written here (no autocannon/wrk dependency) on raw `node:net` /
+ * The load generator (HTTP/1.1 here; HTTP/2 in runLoadH2 below). Written here (no autocannon/wrk dependency) on raw `node:net` /
  * `node:tls` sockets: each connection is a persistent keep-alive socket that writes pre-serialised
  * request bytes and parses just enough of the response (status line, Content-Length or chunked end)
  * to know it is complete. That costs far less CPU per request than `http.request`, so on a 2-core
@@ -16,6 +16,7 @@
  * one result.
  */
 import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import { Samples, summarize } from './stats.js';
@@ -47,6 +48,12 @@ export interface LoadJob {
   spin?: boolean;
   /** Measure this process's CPU over the window (Linux /proc). */
   serverPid?: number;
+  /**
+   * `h2`: HTTP/2 over TLS (ALPN), `connections` sessions with `streams` requests in flight on each,
+   * as client-go multiplexes reviews; closed loop only. Default `h1` (the raw-socket generator).
+   */
+  protocol?: 'h1' | 'h2';
+  streams?: number;
 }
 
 export interface LoadResult {
@@ -112,6 +119,7 @@ function connect(t: Target): Promise<net.Socket> {
 }
 
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
+  if (job.protocol === 'h2') return runLoadH2(job);
   const requests = (JSON.parse(readFileSync(job.requestsFile, 'utf8')) as string[]).map((r) => Buffer.from(r, 'latin1'));
   if (requests.length === 0) throw new Error('no requests');
   const expect = job.expectBody ? Buffer.from(job.expectBody) : undefined;
@@ -261,6 +269,118 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     serverCpu: (serverSec * 1000) / elapsedMs,
     otherCpu: Number.isNaN(machineSec) ? NaN : Math.max(0, ((machineSec - genSec - (Number.isNaN(serverSec) ? 0 : serverSec)) * 1000) / elapsedMs),
     ...(job.mode === 'open' ? { backlog } : {}),
+    ...(ranOut ? { ranOut } : {}),
+    ...(firstError ? { firstError } : {}),
+  };
+}
+
+/** A pre-serialised HTTP/1.1 request as HTTP/2 headers and body (connection-specific headers dropped). */
+function toH2(raw: string): { headers: http2.OutgoingHttpHeaders; body: Buffer } {
+  const he = raw.indexOf('\r\n\r\n');
+  const lines = raw.slice(0, he).split('\r\n');
+  const [method, path] = lines[0]!.split(' ');
+  const headers: http2.OutgoingHttpHeaders = { ':method': method!, ':path': path! };
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(':');
+    const k = l.slice(0, i).trim().toLowerCase();
+    if (k === 'host') headers[':authority'] = l.slice(i + 1).trim();
+    else if (k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding') headers[k] = l.slice(i + 1).trim();
+  }
+  return { headers, body: Buffer.from(raw.slice(he + 4), 'latin1') };
+}
+
+/**
+ * Closed loop over HTTP/2 with node:http2's client (the h2 framing is not worth re-implementing
+ * here; the generator has its own core, and the ceiling row is measured with the same client).
+ */
+async function runLoadH2(job: LoadJob): Promise<LoadResult> {
+  const requests = (JSON.parse(readFileSync(job.requestsFile, 'utf8')) as string[]).map(toH2);
+  if (requests.length === 0) throw new Error('no requests');
+  if (job.mode !== 'closed') throw new Error('the h2 generator runs closed loop only');
+  const expect = job.expectBody ? Buffer.from(job.expectBody) : undefined;
+  const t = job.target;
+  const authority = `https://${t.host}:${t.port}`;
+  const sessions: http2.ClientHttp2Session[] = [];
+  for (let i = 0; i < job.connections; i++) {
+    sessions.push(
+      await new Promise<http2.ClientHttp2Session>((resolve, reject) => {
+        const c = http2.connect(authority, { ...(t.ca ? { ca: t.ca } : { rejectUnauthorized: false }) });
+        c.once('connect', () => resolve(c));
+        c.once('error', reject);
+      }),
+    );
+  }
+  const samples = new Samples();
+  const statuses: Record<string, number> = {};
+  let errors = 0;
+  let firstError: string | undefined;
+  let measuring = false;
+  let stopped = false;
+  let inWindow = 0;
+  let next = 0;
+  let ranOut = false;
+  const now = () => performance.now();
+  const send = (sess: http2.ClientHttp2Session): void => {
+    if (stopped) return;
+    if (job.unique && next >= requests.length) {
+      ranOut = true;
+      return;
+    }
+    const r = requests[next++ % requests.length]!;
+    const measured = measuring;
+    const started = now();
+    const stream = sess.request(r.headers);
+    let status = 0;
+    const chunks: Buffer[] = [];
+    stream.on('response', (h) => (status = Number(h[':status'])));
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => {
+      if (measured && measuring) {
+        inWindow++;
+        samples.push(now() - started);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        if (status >= 400 || (expect !== undefined && body.indexOf(expect) < 0)) {
+          errors++;
+          firstError ??= `${status} ${body.toString('utf8', 0, Math.min(body.length, 300))}`;
+        }
+      }
+      send(sess);
+    });
+    stream.on('error', (e) => {
+      if (stopped) return;
+      errors++;
+      firstError ??= `stream: ${e.message}`;
+    });
+    stream.end(r.body);
+  };
+  const streams = job.streams ?? 8;
+  for (const sess of sessions) for (let k = 0; k < streams; k++) send(sess);
+  await sleep(job.warmupMs);
+  measuring = true;
+  const t0 = now();
+  const cpu0 = process.cpuUsage();
+  const server0 = job.serverPid ? procCpuSeconds(job.serverPid) : NaN;
+  const machine0 = machineBusySeconds();
+  await sleep(job.durationMs);
+  const elapsedMs = now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const serverSec = job.serverPid ? procCpuSeconds(job.serverPid) - server0 : NaN;
+  const machineSec = machineBusySeconds() - machine0;
+  const genSec = (cpu.user + cpu.system) / 1e6;
+  measuring = false;
+  stopped = true;
+  for (const sess of sessions) sess.destroy();
+  return {
+    requests: inWindow,
+    errors,
+    statuses,
+    elapsedMs,
+    rps: (inWindow * 1000) / elapsedMs,
+    latency: summarize(samples.view()),
+    cpu: (genSec * 1000) / elapsedMs,
+    serverCpu: (serverSec * 1000) / elapsedMs,
+    otherCpu: Number.isNaN(machineSec) ? NaN : Math.max(0, ((machineSec - genSec - (Number.isNaN(serverSec) ? 0 : serverSec)) * 1000) / elapsedMs),
     ...(ranOut ? { ranOut } : {}),
     ...(firstError ? { firstError } : {}),
   };
