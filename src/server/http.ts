@@ -9,7 +9,7 @@ import Fastify, { LogController } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as HttpServer, createServer as createHttpServer } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
-import { createSecureServer } from 'node:http2';
+import { constants as h2constants, createSecureServer } from 'node:http2';
 import { restJsonError } from '../aws/error-tables.js';
 
 /** A request on either protocol: HTTP/1.1 (node:http) or HTTP/2 (node:http2's compatibility API). */
@@ -120,7 +120,11 @@ function h2Refused(req: Http2ServerRequest, res: Http2ServerResponse, requestTim
   const timer = setTimeout(() => {
     if (res.headersSent || req.complete) return;
     res.writeHead(408, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ message: 'The request did not arrive within the request timeout.' }));
+    // Then RST_STREAM(NO_ERROR), RFC 9113 8.1: the client stops sending, and the handler that
+    // waits for the body never sees it end (as HTTP/1.1 closes the socket after its 408).
+    res.end(JSON.stringify({ message: 'The request did not arrive within the request timeout.' }), () => {
+      if (!req.stream.destroyed) req.stream.close(h2constants.NGHTTP2_NO_ERROR);
+    });
   }, requestTimeout);
   timer.unref();
   const clear = () => clearTimeout(timer);

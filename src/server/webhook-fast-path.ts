@@ -9,6 +9,8 @@ import type { WebhookAnswer, WebhookCore } from '../webhooks/core.js';
 import { WEBHOOK_PATH } from '../webhooks/plugin.js';
 
 function reply(res: AnyResponse, a: WebhookAnswer): void {
+  // Already answered (an HTTP/2 stream past its request deadline got its 408).
+  if (res.headersSent) return;
   res.writeHead(a.status, { ...a.headers, 'content-length': Buffer.byteLength(a.body) });
   res.end(a.body);
 }

@@ -79,7 +79,7 @@ before(async () => {
 });
 
 after(async () => {
-  session?.close();
+  session?.destroy();
   await s?.close();
 });
 
@@ -177,6 +177,16 @@ test('limits per stream: body (413), header list, request deadline (408); the co
   });
   assert.equal(slow.status, 408);
   assert.ok(slow.ms >= REQUEST_TIMEOUT - 100, `after the deadline (${slow.ms} ms)`);
+  // The rest of a late body, on a stream the server has answered: nothing breaks.
+  const late = session.request({ ':method': 'POST', ':path': '/clusters/demo/authenticate', 'content-type': 'application/json', ...auth });
+  late.on('error', () => undefined);
+  late.resume();
+  const lateClosed = new Promise<number>((r) => late.once('close', () => r(late.rstCode ?? -1)));
+  late.write('{"apiVersion":');
+  const lateStatus = await new Promise<number>((r) => late.on('response', (h) => r(Number(h[':status']))));
+  assert.equal(lateStatus, 408);
+  if (!late.destroyed) late.end('"authentication.k8s.io/v1","kind":"TokenReview","spec":{"token":"x"}}');
+  assert.equal(await lateClosed, 0, 'the server ends the stream with RST_STREAM(NO_ERROR)');
   const still = await h2(session, 'GET', '/healthz');
   assert.equal(still.status, 200, 'the session keeps serving');
 });
